@@ -1,0 +1,39 @@
+# Every target builds its own virtual environment first, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv demo test lint up bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## Create .venv and install the pinned dependencies
+
+demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then stop everything
+	$(PY) -m hotfix.demo
+
+test: $(STAMP)  ## The whole test suite: unit, time-skipping, integration with dev server and sandbox
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+up: $(STAMP)  ## Dev server + UI, sandbox GitHub and a worker in the foreground (Ctrl-C stops all)
+	$(PY) -m hotfix.devstack
+
+bench: $(STAMP)  ## Benchmarks; results go to bench/RESULTS.md
+	$(PY) bench/run_all.py
+
+clean:  ## Remove the virtual environment and local state
+	rm -rf $(VENV) .data .sandbox .pytest_cache .mypy_cache .ruff_cache

