@@ -175,8 +175,18 @@ class PreflightInput(BaseModel):
     prod_branch: str
 
 
+class PreflightCheck(BaseModel):
+    """One preflight check, as `starter.py doctor` prints it."""
+
+    name: str
+    outcome: str  # "pass", "warn" or "fail"
+    detail: str
+    fix: str | None = None
+
+
 class PreflightResult(BaseModel):
     default_branch: str
+    checks: list[PreflightCheck] = Field(default_factory=list)
     reviewers: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
@@ -357,6 +367,8 @@ class CleanupInput(BaseModel):
     pull_requests: list[int] = Field(default_factory=list)
     branches: list[str] = Field(default_factory=list)
     comment: str
+    # A deploy run still waiting for reviewers is cancelled, so nobody approves a withdrawn hotfix.
+    cancel_run_id: int | None = None
 
 
 class CleanupResult(BaseModel):

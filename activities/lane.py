@@ -1,0 +1,35 @@
+"""LaneActivities: join a repository's lane with signal-with-start, the one thing a workflow can't do."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from hotfix import naming
+from hotfix.models import LaneEnqueueSignal, LaneInput, LaneResult
+
+
+class LaneActivities:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    @activity.defn
+    async def enqueue(self, input: LaneInput) -> LaneResult:
+        # Imported here: workflows import this module, and the lane workflow imports nothing of ours.
+        from workflows.lane import LaneState, LaneWorkflow
+
+        lane_id = naming.lane_workflow_id(input.repository)
+        # Idempotent: the lane ignores a workflow ID it already holds.
+        await self._client.start_workflow(
+            LaneWorkflow.run,
+            LaneState(),
+            id=lane_id,
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            start_signal="enqueue",
+            start_signal_args=[LaneEnqueueSignal(workflow_id=input.workflow_id)],
+            static_summary=f"Hotfix lane for {input.repository}",
+        )
+        return LaneResult(lane_workflow_id=lane_id)

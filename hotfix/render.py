@@ -1,0 +1,94 @@
+"""One renderer of HotfixStatus as markdown: the Temporal UI's current details and PR comments use it.
+
+Pure and deterministic, so the workflow may call it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hotfix.models import HotfixStatus, Step
+
+# The runbook's order, for the checklist; QUEUED sits between preflight and the branches.
+RUNBOOK: list[tuple[Step, str]] = [
+    (Step.PREFLIGHT, "0. Preflight checks"),
+    (Step.QUEUED, "   Wait for earlier hotfixes of this repository"),
+    (Step.BRANCHES, "1-2. Cut working and prod branches from what is deployed"),
+    (Step.CHANGES, "3. Changes on the working branch"),
+    (Step.TESTS, "4. Checks green"),
+    (Step.PULL_REQUEST, "5. Pull request into the prod branch"),
+    (Step.APPROVAL, "6. Approval and merge"),
+    (Step.DEPLOY, "7. Dispatch the deploy workflow"),
+    (Step.DEPLOY_APPROVAL, "8. Environment reviewers approve"),
+    (Step.DEPLOYING, "8. Deployment runs"),
+    (Step.BACK_MERGE, "9. Back-merge into the default branch"),
+]
+_ORDER = {step: i for i, (step, _) in enumerate(RUNBOOK)}
+_ORDER[Step.DEPLOY_FAILED] = _ORDER[Step.DEPLOYING]
+
+
+def duration(start: datetime, end: datetime | None) -> str:
+    if end is None:
+        return "…"
+    seconds = int((end - start).total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
+
+
+def _link(text: str, url: str | None) -> str:
+    return f"[{text}]({url})" if url else text
+
+
+def to_markdown(status: HotfixStatus) -> str:
+    lines = [f"## Hotfix `{status.repository}`: {status.description}", ""]
+    lines.append(f"**Step:** `{status.step.value}`  ")
+    if status.awaiting:
+        who = f" ({', '.join(status.awaiting_who)})" if status.awaiting_who else ""
+        lines.append(f"**Waiting for:** {status.awaiting}{who}  ")
+    if status.queued_behind:
+        lines.append(f"**Queued behind:** `{status.queued_behind}`  ")
+    if status.message:
+        lines.append(f"**Note:** {status.message}  ")
+    if status.reason:
+        lines.append(f"**Reason:** {status.reason}  ")
+    lines.append("")
+    base = f"`{status.base_ref}` @ `{status.base_sha[:12]}`" if status.base_sha else "not yet known"
+    lines.append(f"- Base: {base}" + (f" (from {status.base_source})" if status.base_source else ""))
+    lines.append(f"- Working branch: `{status.work_branch}`")
+    lines.append(f"- Prod branch: `{status.prod_branch}`")
+    if status.pull_request:
+        pr = status.pull_request
+        lines.append(f"- Pull request: {_link(f'#{pr.number}', pr.url)}")
+    if status.run_id:
+        lines.append(f"- Deploy run: {_link(str(status.run_id), status.run_url)}")
+    if status.back_merge_pull_request:
+        pr = status.back_merge_pull_request
+        lines.append(f"- Back-merge: {_link(f'#{pr.number}', pr.url)} into `{status.default_branch}`")
+    for warning in status.warnings:
+        lines.append(f"- ⚠ {warning}")
+    lines.append("")
+    current = _ORDER.get(status.step, len(RUNBOOK) if status.step == Step.DONE else -1)
+    for step, label in RUNBOOK:
+        index = _ORDER[step]
+        mark = "x" if status.step == Step.DONE or index < current else " "
+        pointer = (
+            " ◀"
+            if step == status.step or (status.step == Step.DEPLOY_FAILED and step == Step.DEPLOYING)
+            else ""
+        )
+        lines.append(f"- [{mark}] {label.strip()}{pointer}")
+    if status.timeline:
+        lines += ["", "| step | started | took |", "|---|---|---|"]
+        for event in status.timeline:
+            started = event.started_at.strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(f"| {event.step.value} | {started} | {duration(event.started_at, event.ended_at)} |")
+    text = "\n".join(lines)
+    # The UI keeps at most 20,000 bytes of current details.
+    return text if len(text.encode()) <= 19_000 else text.encode()[:19_000].decode(errors="ignore")

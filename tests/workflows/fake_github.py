@@ -1,0 +1,312 @@
+"""Test doubles of the GitHub activities for time-skipping tests: a tiny in-memory GitHub.
+
+The doubles keep the real activities' names and models, so the workflow under test is unchanged.
+Polling doubles answer at once or raise a benign "not yet" that Temporal retries, exactly like the
+real ones; a running activity would stop the test server from skipping time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+
+from hotfix.models import (
+    CherryPickInput,
+    CherryPickResult,
+    ChecksResult,
+    CleanupInput,
+    CleanupResult,
+    CommentInput,
+    CommentResult,
+    CompareInput,
+    CompareResult,
+    CreateBranchInput,
+    CreateBranchResult,
+    DispatchInput,
+    FindBaseInput,
+    FindBaseResult,
+    MergeInput,
+    MergeResult,
+    OpenPullRequestInput,
+    PreflightCheck,
+    PreflightInput,
+    PreflightResult,
+    PullRequestRef,
+    RerunResult,
+    ReviewObservation,
+    ReviewState,
+    RunInput,
+    RunObservation,
+    RunRef,
+    WaitChecksInput,
+    WaitReviewInput,
+    WaitRunInput,
+)
+
+
+def not_yet(what: str) -> ApplicationError:
+    return ApplicationError(f"not yet: {what}", type="NotYet", category=ApplicationErrorCategory.BENIGN)
+
+
+@dataclass
+class FakePR:
+    number: int
+    head: str
+    base: str
+    state: str = "open"
+    merged: bool = False
+    reviews: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FakeRun:
+    run_id: int
+    ref: str
+    sha: str
+    status: str = "waiting"
+    conclusion: str | None = None
+
+
+class FakeGitHub:
+    """State a test can read and change; the doubles below act on it."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.ancestors: dict[str, set[str]] = {"main-0": {"main-0"}, "develop-0": {"main-0", "develop-0"}}
+        self.branches: dict[str, str] = {"main": "main-0", "develop": "develop-0"}
+        self.deployed: tuple[str, str] = ("main-0", "main")
+        self.default_branch = "develop"
+        self.checks: dict[str, str] = {}  # sha -> "pending" | "failure" (absent: success)
+        self.prs: dict[int, FakePR] = {}
+        self.runs: dict[int, FakeRun] = {}
+        self.comments: list[tuple[int, str]] = []
+        self.cleanups: list[CleanupInput] = []
+        self.calls: list[str] = []
+        self.preflight_failure: str | None = None
+        self.cherry_conflict: bool = False
+        self.deploy_reviewers = ["prod-reviewer-1", "prod-reviewer-2"]
+
+    # -- what humans (and CI) do -----------------------------------------------------------
+
+    def commit(self, branch: str, message: str = "fix") -> str:
+        sha = f"{branch.replace('/', '_')}-{next(self._ids)}-{message.replace(' ', '_')}"
+        self.ancestors[sha] = self.ancestors[self.branches[branch]] | {sha}
+        self.branches[branch] = sha
+        return sha
+
+    def review(self, number: int, user: str, state: str) -> None:
+        self.prs[number].reviews[user] = state
+
+    def merge_by_hand(self, number: int) -> None:
+        pr = self.prs[number]
+        self._merge(pr)
+
+    def close(self, number: int) -> None:
+        self.prs[number].state = "closed"
+
+    def approve_run(self, run_id: int, conclusion: str = "success") -> None:
+        run = self.runs[run_id]
+        run.status, run.conclusion = "completed", conclusion
+        if conclusion == "success":
+            self.deployed = (run.sha, run.ref)
+
+    def reject_run(self, run_id: int) -> None:
+        run = self.runs[run_id]
+        run.status, run.conclusion = "completed", "failure"
+
+    def deploy_elsewhere(self, branch: str) -> None:
+        """Someone deploys another branch by hand: the drift the guard exists for."""
+        self.deployed = (self.branches[branch], branch)
+
+    def pr_for(self, head: str) -> FakePR:
+        return next(pr for pr in self.prs.values() if pr.head == head)
+
+    def _merge(self, pr: FakePR) -> str:
+        sha = f"merge-{pr.number}-{next(self._ids)}"
+        self.ancestors[sha] = self.ancestors[self.branches[pr.base]] | self.ancestors[self.branches[pr.head]] | {sha}
+        self.branches[pr.base] = sha
+        pr.state, pr.merged = "closed", True
+        return sha
+
+    def _resolve(self, ref: str) -> str:
+        return self.branches.get(ref, ref)
+
+
+class FakeActivities:
+    """Same activity names as activities.github.GitHubActivities and activities.waits.GitHubWaits."""
+
+    def __init__(self, gh: FakeGitHub) -> None:
+        self.gh = gh
+
+    def _called(self, name: str) -> None:
+        self.gh.calls.append(name)
+
+    @activity.defn
+    async def preflight(self, input: PreflightInput) -> PreflightResult:
+        self._called("preflight")
+        checks = [PreflightCheck(name="repository", outcome="pass", detail=input.repository)]
+        if self.gh.preflight_failure:
+            checks.append(
+                PreflightCheck(
+                    name="deployment branch policy",
+                    outcome="fail",
+                    detail=self.gh.preflight_failure,
+                    fix="add prod/hotfix/* to the environment's deployment branches",
+                )
+            )
+        return PreflightResult(
+            default_branch=self.gh.default_branch, checks=checks, reviewers=self.gh.deploy_reviewers
+        )
+
+    @activity.defn
+    async def find_base(self, input: FindBaseInput) -> FindBaseResult:
+        self._called("find_base")
+        if input.base_ref:
+            return FindBaseResult(sha=self.gh._resolve(input.base_ref), ref=input.base_ref, source="explicit")
+        sha, ref = self.gh.deployed
+        return FindBaseResult(sha=sha, ref=ref, source="deployment")
+
+    @activity.defn
+    async def create_branch(self, input: CreateBranchInput) -> CreateBranchResult:
+        self._called(f"create_branch:{input.branch}")
+        created = input.branch not in self.gh.branches
+        self.gh.branches.setdefault(input.branch, input.sha)
+        return CreateBranchResult(branch=input.branch, sha=input.sha, created=created)
+
+    @activity.defn
+    async def cherry_pick(self, input: CherryPickInput) -> CherryPickResult:
+        self._called("cherry_pick")
+        if self.gh.cherry_conflict:
+            return CherryPickResult(
+                head_sha=self.gh.branches[input.branch],
+                conflict_sha=input.shas[0],
+                conflict_files=["app/login.py"],
+            )
+        for sha in input.shas:
+            self.gh.commit(input.branch, f"pick-{sha}")
+        return CherryPickResult(head_sha=self.gh.branches[input.branch], applied=list(input.shas))
+
+    @activity.defn
+    async def compare(self, input: CompareInput) -> CompareResult:
+        self._called("compare")
+        base, head = self.gh._resolve(input.base), self.gh._resolve(input.head)
+        base_anc, head_anc = self.gh.ancestors[base], self.gh.ancestors[head]
+        ahead, behind = len(head_anc - base_anc), len(base_anc - head_anc)
+        status = (
+            "identical" if base == head else "ahead" if not behind else "behind" if not ahead else "diverged"
+        )
+        return CompareResult(status=status, ahead_by=ahead, behind_by=behind, head_sha=head)
+
+    @activity.defn
+    async def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
+        self._called(f"open_pull_request:{input.base}")
+        for pr in self.gh.prs.values():
+            if pr.head == input.head and pr.base == input.base and pr.state == "open":
+                return PullRequestRef(number=pr.number, url=f"https://gh/pull/{pr.number}", created=False)
+        number = next(self.gh._ids)
+        self.gh.prs[number] = FakePR(number=number, head=input.head, base=input.base)
+        return PullRequestRef(number=number, url=f"https://gh/pull/{number}")
+
+    @activity.defn
+    async def merge_pull_request(self, input: MergeInput) -> MergeResult:
+        self._called("merge_pull_request")
+        pr = self.gh.prs[input.number]
+        if pr.merged:
+            return MergeResult(merged=True)
+        if self.gh.branches[pr.head] != input.sha:
+            return MergeResult(merged=False, message="Head branch was modified")
+        return MergeResult(merged=True, sha=self.gh._merge(pr))
+
+    @activity.defn
+    async def dispatch_deploy(self, input: DispatchInput) -> RunRef:
+        self._called("dispatch_deploy")
+        for run in self.gh.runs.values():
+            if run.ref == input.ref:
+                return RunRef(run_id=run.run_id, url=f"https://gh/runs/{run.run_id}", created=False)
+        run_id = 1000 + next(self.gh._ids)
+        self.gh.runs[run_id] = FakeRun(run_id=run_id, ref=input.ref, sha=self.gh.branches[input.ref])
+        return RunRef(run_id=run_id, url=f"https://gh/runs/{run_id}")
+
+    @activity.defn
+    async def rerun_failed_jobs(self, input: RunInput) -> RerunResult:
+        self._called("rerun_failed_jobs")
+        run = self.gh.runs[input.run_id]
+        run.status, run.conclusion = "waiting", None
+        return RerunResult(run_id=input.run_id, rerun=True)
+
+    @activity.defn
+    async def comment(self, input: CommentInput) -> CommentResult:
+        self._called("comment")
+        self.gh.comments.append((input.number, input.body))
+        return CommentResult(comment_id=len(self.gh.comments))
+
+    @activity.defn
+    async def cleanup(self, input: CleanupInput) -> CleanupResult:
+        self._called("cleanup")
+        self.gh.cleanups.append(input)
+        for number in input.pull_requests:
+            self.gh.prs[number].state = "closed"
+        for branch in input.branches:
+            self.gh.branches.pop(branch, None)
+        return CleanupResult(closed_pull_requests=input.pull_requests, deleted_branches=input.branches)
+
+    # -- polling -------------------------------------------------------------------------
+
+    @activity.defn
+    async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
+        self._called("wait_checks")
+        head = self.gh.branches[input.ref]
+        state = self.gh.checks.get(head, "success")
+        if head == input.not_sha or state == "pending":
+            raise not_yet("checks")
+        return ChecksResult(head_sha=head, conclusion=state, failed=["ci"] if state == "failure" else [])
+
+    @activity.defn
+    async def wait_review(self, input: WaitReviewInput) -> ReviewObservation:
+        self._called("wait_review")
+        pr = self.gh.prs[input.number]
+        approved = sorted(u for u, s in pr.reviews.items() if s == "APPROVED")
+        changes = sorted(u for u, s in pr.reviews.items() if s == "CHANGES_REQUESTED")
+        state = (
+            ReviewState.MERGED
+            if pr.merged
+            else ReviewState.CLOSED
+            if pr.state == "closed"
+            else ReviewState.CHANGES_REQUESTED
+            if changes
+            else ReviewState.APPROVED
+            if approved
+            else ReviewState.PENDING
+        )
+        seen = ReviewObservation(
+            state=state, head_sha=self.gh.branches.get(pr.head, ""), approved_by=approved, changes_requested_by=changes
+        )
+        if seen == input.last:
+            raise not_yet("review")
+        return seen
+
+    @activity.defn
+    async def wait_run(self, input: WaitRunInput) -> RunObservation:
+        self._called("wait_run")
+        run = self.gh.runs[input.run_id]
+        seen = RunObservation(
+            status=run.status,
+            conclusion=run.conclusion,
+            html_url=f"https://gh/runs/{run.run_id}",
+            head_sha=run.sha,
+            pending_reviewers=self.gh.deploy_reviewers if run.status == "waiting" else [],
+        )
+        if seen == input.last:
+            raise not_yet("run")
+        return seen
+
+    def all(self) -> list[object]:
+        return [
+            getattr(self, name)
+            for name in dir(type(self))
+            if hasattr(getattr(type(self), name), "__temporal_activity_definition")
+        ]
+

@@ -1,0 +1,92 @@
+"""LaneWorkflow: one per repository, lets its hotfixes through one at a time.
+
+The runbook's important note: a later hotfix must start from what the earlier one deployed. So a
+hotfix waits in the lane until the one ahead is deployed, aborted or expired, and only then looks
+at what production runs. Hotfixes join with signal-with-start (activities/lane.py) and leave with
+the `release` signal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from hotfix.models import LaneEnqueueSignal, LaneGrantSignal, LaneReleaseSignal
+
+# An empty lane lingers a little so a burst of hotfixes reuses one run.
+IDLE = timedelta(hours=1)
+# Bounded history: hand over to a fresh run after this many grants.
+GRANTS_PER_RUN = 500
+
+
+class LaneState(BaseModel):
+    queue: list[str] = Field(default_factory=list)
+
+
+@workflow.defn
+class LaneWorkflow:
+    @workflow.init
+    def __init__(self, state: LaneState) -> None:
+        self._queue: list[str] = list(state.queue)
+        self._told: dict[str, tuple[bool, str | None]] = {}
+        self._grants = 0
+
+    @workflow.run
+    async def run(self, state: LaneState) -> None:
+        while True:
+            await self._tell_everyone()
+            if not self._queue:
+                try:
+                    await workflow.wait_condition(lambda: bool(self._queue), timeout=IDLE)
+                except TimeoutError:
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    if not self._queue:
+                        return
+                continue
+            head = self._queue[0]
+            await workflow.wait_condition(lambda: not self._queue or self._queue[0] != head or self._changed())
+            if self._grants >= GRANTS_PER_RUN and workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(LaneState(queue=self._queue))
+
+    def _changed(self) -> bool:
+        return any(self._told.get(wid) != self._wanted(i) for i, wid in enumerate(self._queue))
+
+    def _wanted(self, index: int) -> tuple[bool, str | None]:
+        return (True, None) if index == 0 else (False, self._queue[0])
+
+    async def _tell_everyone(self) -> None:
+        for index, wid in enumerate(list(self._queue)):
+            wanted = self._wanted(index)
+            if self._told.get(wid) == wanted:
+                continue
+            granted, ahead = wanted
+            try:
+                await workflow.get_external_workflow_handle(wid).signal(
+                    "lane_update", LaneGrantSignal(granted=granted, ahead=ahead)
+                )
+            except Exception as err:  # noqa: BLE001 - a hotfix that is gone must not block the lane
+                workflow.logger.warning("dropping %s from the lane: %s", wid, err)
+                self._queue.remove(wid)
+                continue
+            self._told[wid] = wanted
+            if granted:
+                self._grants += 1
+
+    @workflow.signal
+    def enqueue(self, signal: LaneEnqueueSignal) -> None:
+        if signal.workflow_id not in self._queue:
+            self._queue.append(signal.workflow_id)
+
+    @workflow.signal
+    def release(self, signal: LaneReleaseSignal) -> None:
+        if signal.workflow_id in self._queue:
+            self._queue.remove(signal.workflow_id)
+        self._told.pop(signal.workflow_id, None)
+
+    @workflow.query
+    def queue(self) -> list[str]:
+        return list(self._queue)
