@@ -1,34 +1,294 @@
 """GitHubWaits: polling activities that loop with heartbeats until GitHub shows something new.
 
 INTERFACE FILE: method names and models are the contract with workflows/hotfix.py.
+
+Each wait looks at GitHub (in a thread: PyGithub blocks), returns when what it sees is final or
+differs from what the workflow last saw, and otherwise heartbeats and sleeps one poll interval.
+It loops only for most of its start-to-close timeout, then raises a benign "not yet" that the
+workflow's retry policy turns into the next poll: nothing stays running while people think for days,
+and the workflow history grows by one failure-free retry, not one event per poll.
+Cancellation (the workflow's nudge or abort) arrives as CancelledError at the sleep and propagates.
 """
 
 from __future__ import annotations
 
-from temporalio import activity
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
+from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+
+from activities.client import GitHubClient
+from activities.log import logger
+from activities.rest import RepoApi, q, qref, reviewer_names
 from hotfix.models import (
     ChecksResult,
     ReviewObservation,
+    ReviewState,
     RunObservation,
     WaitChecksInput,
     WaitReviewInput,
     WaitRunInput,
 )
 
+T = TypeVar("T")
+
+NOT_YET = "NotYet"
+GOOD_CONCLUSIONS = frozenset({"success", "neutral", "skipped"})
+# The loop leaves this much of start-to-close unused, so it ends before Temporal times it out.
+_MARGIN_SHARE = 0.2
+_MARGIN_MAX = timedelta(seconds=60)
+
+
+def not_yet(what: str) -> ApplicationError:
+    # BENIGN: an expected outcome of polling, not an error to alert on.
+    return ApplicationError(f"not yet: {what}", type=NOT_YET, category=ApplicationErrorCategory.BENIGN)
+
+
+def _loop_budget() -> float | None:
+    """Seconds this attempt may keep polling, or None when nothing bounds it."""
+    info = activity.info()
+    timeout = info.start_to_close_timeout or info.schedule_to_close_timeout
+    if not timeout:
+        return None
+    total = timeout.total_seconds()
+    return max(0.0, total - min(total * _MARGIN_SHARE, _MARGIN_MAX.total_seconds()))
+
+
+async def poll(
+    observe: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    interval: timedelta,
+    what: str,
+    describe: Callable[[T], str] = str,
+) -> T:
+    """Observe until `done`; heartbeat between looks; give up with `not_yet` before the timeout."""
+    budget = _loop_budget()
+    started = time.monotonic()
+    seconds = max(interval.total_seconds(), 0.0)
+    while True:
+        seen = await asyncio.to_thread(observe)
+        if done(seen):
+            logger("activities.waits").info("wait over", what=what, seen=describe(seen))
+            return seen
+        if budget is not None and time.monotonic() - started + seconds > budget:
+            raise not_yet(what)
+        activity.heartbeat(describe(seen))
+        await asyncio.sleep(seconds)
+
+
+def check_state(runs: list[dict[str, Any]], statuses: dict[str, Any] | None) -> tuple[str, list[str]]:
+    """("pending" | "success" | "failure" | "none", failed names) from check runs and commit statuses.
+
+    Commit statuses count only when there are some: GitHub reports `pending` for a commit without
+    any, which would wait forever on a repository that uses only Actions.
+    """
+    pending = False
+    failed: set[str] = set()
+    for run in runs:
+        if run.get("status") != "completed":
+            pending = True
+        elif run.get("conclusion") not in GOOD_CONCLUSIONS:
+            failed.add(str(run.get("name")))
+    count = 0
+    for status in (statuses or {}).get("statuses") or []:
+        count += 1
+        state = status.get("state")
+        if state == "pending":
+            pending = True
+        elif state in ("failure", "error"):
+            failed.add(str(status.get("context")))
+    if not runs and not count:
+        return "none", []
+    if pending:
+        return "pending", sorted(failed)
+    return ("failure" if failed else "success"), sorted(failed)
+
+
+def review_state(
+    pull: dict[str, Any], reviews: list[dict[str, Any]]
+) -> tuple[ReviewState, list[str], list[str]]:
+    """GitHub's review decision from the reviews in order: the latest decisive review per user counts.
+
+    COMMENTED (and PENDING drafts) change nothing; DISMISSED withdraws that user's decision.
+    """
+    latest: dict[str, str] = {}
+    for review in reviews:
+        login = (review.get("user") or {}).get("login")
+        state = str(review.get("state") or "").upper()
+        if not login:
+            continue
+        if state in ("APPROVED", "CHANGES_REQUESTED"):
+            latest[login] = state
+        elif state == "DISMISSED":
+            latest.pop(login, None)
+    approved = sorted(u for u, s in latest.items() if s == "APPROVED")
+    changes = sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED")
+    if pull.get("merged"):
+        state = ReviewState.MERGED
+    elif pull.get("state") == "closed":
+        state = ReviewState.CLOSED
+    elif changes:
+        state = ReviewState.CHANGES_REQUESTED
+    elif approved:
+        state = ReviewState.APPROVED
+    else:
+        state = ReviewState.PENDING
+    return state, approved, changes
+
 
 class GitHubWaits:
-    def __init__(self, github: object) -> None:
+    def __init__(self, github: GitHubClient) -> None:
         self._github = github
+
+    def _api(self, repository: str) -> RepoApi:
+        return RepoApi(self._github, repository)
+
+    # -----------------------------------------------------------------------------------------
+    # 4. Checks
+    # -----------------------------------------------------------------------------------------
 
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
-        raise NotImplementedError
+        """Until every check on the head of `ref` has completed, on a head other than `not_sha`.
+
+        A head with no check runs and no commit statuses is waited on: CI may not have started
+        yet, and "no checks" must not pass as "green". A repository without any CI therefore waits
+        until the step's timeout; give it a check (even a trivial workflow) to use hotfixes.
+        """
+        api = self._api(input.repository)
+
+        def observe() -> tuple[str, str, list[str]]:
+            head = self._head(api, input.ref)
+            if head == input.not_sha:
+                return head, "old head", []
+            runs = list(
+                api.pages(
+                    f"/commits/{head}/check-runs",
+                    what=f"list check runs of {head[:12]}",
+                    key="check_runs",
+                    permission="checks:read",
+                )
+            )
+            statuses = api.json(
+                "GET",
+                f"/commits/{head}/status",
+                what=f"get combined status of {head[:12]}",
+                permission="statuses:read",
+            )
+            state, failed = check_state(runs, statuses)
+            return head, state, failed
+
+        head, state, failed = await poll(
+            observe,
+            lambda seen: seen[1] in ("success", "failure"),
+            interval=input.poll_interval,
+            what=f"checks on {input.ref}",
+            describe=lambda seen: f"{seen[0][:12]} {seen[1]}",
+        )
+        return ChecksResult(head_sha=head, conclusion=state, failed=failed)
+
+    def _head(self, api: RepoApi, ref: str) -> str:
+        reply = api.call("GET", f"/git/ref/heads/{qref(ref)}", what=f"get ref heads/{ref}", expect=(404,))
+        if reply.ok and isinstance(reply.data, dict) and reply.data.get("object"):
+            return str(reply.data["object"]["sha"])
+        # Not a branch: a tag or a sha, which GitHub resolves for us.
+        return str(api.json("GET", f"/commits/{q(ref)}", what=f"resolve {ref}")["sha"])
+
+    # -----------------------------------------------------------------------------------------
+    # 6, 9. Reviews
+    # -----------------------------------------------------------------------------------------
 
     @activity.defn
     async def wait_review(self, input: WaitReviewInput) -> ReviewObservation:
-        raise NotImplementedError
+        """Until the PR's review state, head, reviewers or mergeability differ from `last`."""
+        api = self._api(input.repository)
+        last = input.last
+
+        def observe() -> ReviewObservation:
+            pull = api.json(
+                "GET",
+                f"/pulls/{input.number}",
+                what=f"get pull request #{input.number}",
+                permission="pull_requests:read",
+            )
+            reviews = list(
+                api.pages(
+                    f"/pulls/{input.number}/reviews",
+                    what=f"list reviews of #{input.number}",
+                    permission="pull_requests:read",
+                )
+            )
+            state, approved, changes = review_state(pull, reviews)
+            mergeable = pull.get("mergeable")
+            if mergeable is None and last is not None:
+                # null means GitHub is still computing it: nothing new to report.
+                mergeable = last.mergeable
+            return ReviewObservation(
+                state=state,
+                head_sha=str((pull.get("head") or {}).get("sha") or ""),
+                approved_by=approved,
+                changes_requested_by=changes,
+                mergeable=mergeable,
+            )
+
+        return await poll(
+            observe,
+            lambda seen: seen != last,
+            interval=input.poll_interval,
+            what=f"reviews of #{input.number}",
+            describe=lambda seen: f"{seen.state.value} {seen.head_sha[:12]}",
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # 8. Deploy run
+    # -----------------------------------------------------------------------------------------
 
     @activity.defn
     async def wait_run(self, input: WaitRunInput) -> RunObservation:
-        raise NotImplementedError
+        """Until the run completes or its status, conclusion or awaited reviewers change."""
+        api = self._api(input.repository)
+        last = input.last
+
+        def observe() -> RunObservation:
+            run = api.json(
+                "GET",
+                f"/actions/runs/{input.run_id}",
+                what=f"get run {input.run_id}",
+                permission="actions:read",
+            )
+            reviewers: list[str] = []
+            if run.get("status") == "waiting":
+                reviewers = self._pending_reviewers(api, input)
+            return RunObservation(
+                status=str(run.get("status")),
+                conclusion=run.get("conclusion"),
+                html_url=str(run.get("html_url") or ""),
+                head_sha=run.get("head_sha"),
+                pending_reviewers=reviewers,
+            )
+
+        return await poll(
+            observe,
+            lambda seen: seen.status == "completed" or seen != last,
+            interval=input.poll_interval,
+            what=f"run {input.run_id}",
+            describe=lambda seen: f"{seen.status} {seen.conclusion or ''}".strip(),
+        )
+
+    def _pending_reviewers(self, api: RepoApi, input: WaitRunInput) -> list[str]:
+        pending = api.json(
+            "GET",
+            f"/actions/runs/{input.run_id}/pending_deployments",
+            what=f"get pending deployments of run {input.run_id}",
+            permission="actions:read",
+        )
+        items = [p for p in pending or [] if (p.get("environment") or {}).get("name") == input.environment]
+        names: set[str] = set()
+        for item in items or (pending or []):
+            names.update(reviewer_names(input.repository, item.get("reviewers") or []))
+        return sorted(names)

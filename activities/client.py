@@ -1,0 +1,132 @@
+"""One PyGithub client per worker, built from WorkerSettings; the token stays inside it.
+
+PyGithub's own retry is kept short on purpose: Temporal retries activities with backoff and
+`next_retry_delay`, so long waits belong there, where they survive a worker restart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from typing import Any
+
+from github import Auth, Github, GithubRetry
+from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
+from github.Repository import Repository
+from github.Requester import Requester
+
+from activities import errors
+from hotfix.settings import WorkerSettings
+
+# POST and PATCH are left out: a POST whose response was lost (dispatch, create PR, comment) may
+# have taken effect, and only the activity, which looks before it creates, may try it again.
+_IN_PROCESS_RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class ShortRetry(GithubRetry):
+    """GithubRetry that never sleeps longer than `max_rate_limit_wait`, whatever `Retry-After` says.
+
+    urllib3 would honour a `Retry-After` of an hour (on 403, 429 or 503) by sleeping an hour inside
+    the request; this raises instead, and errors.py turns it into `next_retry_delay` for Temporal.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Any:
+        if response is not None and self.max_rate_limit_wait is not None:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > self.max_rate_limit_wait:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                try:
+                    data = json.loads(self.get_content(response, url or ""))
+                except Exception:  # the status and headers are what matter here
+                    data = None
+                if response.status in (403, 429):
+                    raise RateLimitExceededExceedsMaxWait(response.status, data, headers, wait=wait)
+                raise GithubException(response.status, data, headers)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def build_github(
+    *,
+    base_url: str,
+    token: str,
+    timeout: float = 15.0,
+    max_rate_limit_wait: float = 5.0,
+    retries: int = 2,
+    seconds_between_writes: float | None = 1.0,
+) -> Github:
+    errors.register_secret(token)
+    retry = ShortRetry(
+        total=retries,
+        backoff_factor=0.5,
+        allowed_methods=_IN_PROCESS_RETRY_METHODS,
+        # Hand the last 5xx response to PyGithub so the error keeps its status and headers.
+        raise_on_status=False,
+        max_rate_limit_wait=max_rate_limit_wait,
+    )
+    return Github(
+        base_url=base_url,
+        auth=Auth.Token(token),
+        # PyGithub insists on whole seconds.
+        timeout=max(1, math.ceil(timeout)),
+        retry=retry,
+        per_page=100,
+        # Reads are not throttled by GitHub per second; writes are (secondary rate limits).
+        seconds_between_requests=None,
+        seconds_between_writes=seconds_between_writes,
+    )
+
+
+class GitHubClient:
+    """The worker's GitHub connection, shared by all activities of the worker (thread-safe)."""
+
+    def __init__(self, github: Github) -> None:
+        self.github = github
+        self._repos: dict[str, Repository] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: WorkerSettings, *, seconds_between_writes: float | None = 1.0
+    ) -> GitHubClient:
+        """`seconds_between_writes`: GitHub asks for a second between writes; tests pass 0."""
+        if settings.github_token is None or not settings.github_token.get_secret_value():
+            raise ValueError(
+                "HOTFIX_GITHUB_TOKEN is not set: the worker needs a GitHub App installation token or a "
+                "machine user's token (not Actions' GITHUB_TOKEN, whose pushes trigger no CI)"
+            )
+        return cls(
+            build_github(
+                base_url=settings.github_url,
+                token=settings.github_token.get_secret_value(),
+                timeout=settings.github_timeout,
+                max_rate_limit_wait=settings.github_max_rate_limit_wait,
+                seconds_between_writes=seconds_between_writes,
+            )
+        )
+
+    @property
+    def requester(self) -> Requester:
+        return self.github.requester
+
+    def repo(self, full_name: str) -> Repository:
+        """The repository, fetched once per worker (its URL is all most calls need)."""
+        with self._lock:
+            cached = self._repos.get(full_name)
+        if cached is not None:
+            return cached
+        with errors.github_call(full_name, "get repository", permission="metadata:read"):
+            repo = self.github.get_repo(full_name)
+        with self._lock:
+            return self._repos.setdefault(full_name, repo)
+
+    def close(self) -> None:
+        self.github.close()

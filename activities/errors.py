@@ -1,0 +1,217 @@
+"""PyGithub errors as Temporal ApplicationErrors: retryable or not, with a message a human can act on.
+
+Retryable: 5xx, timeouts, lost connections, rate limits (with `next_retry_delay` from the headers).
+Non-retryable: 401, 403 without a rate limit, 404, 409, 400/422 and the other 4xx. Their message
+names the repository, the call and the fix, because the workflow shows it to a human who must act.
+
+Messages are built from GitHub's `message` and `errors` fields only, never from request headers, and
+every registered secret is scrubbed from them: the token must not reach history or logs.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
+from temporalio.exceptions import ApplicationError
+
+from activities.log import logger
+
+# ApplicationError types, for the workflow, dashboards and tests.
+AUTH = "GitHubAuthError"
+FORBIDDEN = "GitHubForbidden"
+NOT_FOUND = "GitHubNotFound"
+VALIDATION = "GitHubValidation"
+CONFLICT = "GitHubConflict"
+REQUEST_FAILED = "GitHubRequestFailed"
+RATE_LIMITED = "GitHubRateLimited"
+UNAVAILABLE = "GitHubUnavailable"
+
+TOKEN_SETTING = "HOTFIX_GITHUB_TOKEN"
+# GitHub documents at least a minute for a secondary rate limit without `retry-after`.
+SECONDARY_RATE_LIMIT_WAIT = timedelta(seconds=60)
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+_NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.RequestException,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret so that no error message built here can carry it."""
+    if value:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    with _secrets_lock:
+        secrets = list(_secrets)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def github_message(err: GithubException) -> str:
+    """GitHub's own words: `message` plus the `errors` details of a 422."""
+    data = err.data
+    if not isinstance(data, Mapping):
+        return str(err.message or "") or (str(data)[:200] if data else "")
+    parts = [str(data.get("message") or err.message or "")]
+    details = data.get("errors")
+    if isinstance(details, list):
+        for item in details:
+            if isinstance(item, Mapping):
+                text = item.get("message") or " ".join(
+                    str(item[k]) for k in ("resource", "field", "code") if item.get(k)
+                )
+                parts.append(str(text))
+            else:
+                parts.append(str(item))
+    return "; ".join(p for p in parts if p)
+
+
+def _lower(headers: Mapping[str, Any] | None) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+
+
+def _retry_after_seconds(value: str) -> float | None:
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def rate_limit_delay(
+    status: int, headers: Mapping[str, Any] | None, message: str, *, now: float | None = None
+) -> timedelta | None:
+    """How long GitHub wants us to wait, or None when this is not a rate limit."""
+    if status not in (403, 429):
+        return None
+    h = _lower(headers)
+    now = time.time() if now is None else now
+    lowered = message.lower()
+    if h.get("x-ratelimit-remaining") == "0" and h.get("x-ratelimit-reset", "").isdigit():
+        # Plus a second: GitHub does not say when in that second the window resets.
+        return timedelta(seconds=max(1.0, int(h["x-ratelimit-reset"]) - now + 1))
+    retry_after = _retry_after_seconds(h["retry-after"]) if "retry-after" in h else None
+    if retry_after is not None:
+        return timedelta(seconds=max(1.0, retry_after))
+    if status == 429 or "rate limit" in lowered or "abuse" in lowered:
+        return SECONDARY_RATE_LIMIT_WAIT
+    return None
+
+
+def translate(
+    err: GithubException,
+    repository: str,
+    call: str,
+    *,
+    permission: str = "contents:read",
+    missing: str | None = None,
+) -> ApplicationError:
+    """The ApplicationError for a PyGithub exception raised by `call` on `repository`."""
+    status = err.status
+    said = github_message(err)
+    what = f"GitHub answered {status} to {call} on {repository}" + (f": {said}" if said else "")
+    delay = rate_limit_delay(status, err.headers, said)
+    if delay is None and isinstance(err, RateLimitExceededExceedsMaxWait) and err.wait:
+        delay = timedelta(seconds=max(1.0, err.wait))
+    if delay is not None:
+        return _error(
+            f"{what}. Rate limited: retrying in {int(delay.total_seconds())} s",
+            RATE_LIMITED,
+            retryable=True,
+            delay=delay,
+        )
+    if status >= 500:
+        after = _lower(err.headers).get("retry-after")
+        seconds = _retry_after_seconds(after) if after else None
+        return _error(
+            f"{what}. GitHub is unavailable; retrying",
+            UNAVAILABLE,
+            retryable=True,
+            delay=timedelta(seconds=max(1.0, seconds)) if seconds is not None else None,
+        )
+    if status == 401:
+        fix = f"{TOKEN_SETTING} is invalid or expired: give the worker a fresh token and restart it"
+        return _error(f"{what}. Fix: {fix}", AUTH)
+    if status == 403:
+        fix = f"check {TOKEN_SETTING} has {permission} on {repository}"
+        return _error(f"{what}. Fix: {fix}", FORBIDDEN)
+    if status == 404:
+        fix = missing or (
+            f"check that {repository} exists and {TOKEN_SETTING} can see it ({permission}); "
+            "GitHub answers 404 also when the token lacks access"
+        )
+        return _error(f"{what}. Fix: {fix}", NOT_FOUND)
+    if status == 409:
+        return _error(f"{what}. Fix: {missing or 'resolve the conflict on GitHub, then recheck'}", CONFLICT)
+    if status in (400, 422):
+        fix = missing or "check the names in the hotfix settings against the repository"
+        return _error(f"{what}. Fix: {fix}", VALIDATION)
+    return _error(f"{what}. Fix: {missing or 'see the message from GitHub above'}", REQUEST_FAILED)
+
+
+def network_error(err: BaseException, repository: str, call: str) -> ApplicationError:
+    # The class name is enough for a human; str(err) of requests errors carries URLs and pool details.
+    return _error(
+        f"no answer from GitHub to {call} on {repository} ({type(err).__name__}); retrying",
+        UNAVAILABLE,
+        retryable=True,
+    )
+
+
+def _error(
+    message: str, type_: str, *, retryable: bool = False, delay: timedelta | None = None
+) -> ApplicationError:
+    return ApplicationError(scrub(message), type=type_, non_retryable=not retryable, next_retry_delay=delay)
+
+
+@contextmanager
+def github_call(
+    repository: str,
+    call: str,
+    *,
+    permission: str = "contents:read",
+    missing: str | None = None,
+) -> Iterator[None]:
+    """Run GitHub calls; what escapes is an ApplicationError that says what to do.
+
+    `call` names the request as a human would ("create ref heads/hotfix/x"), `permission` is the
+    fine-grained token permission it needs, `missing` the fix when GitHub says 404 (or 4xx).
+    """
+    try:
+        yield
+    except ApplicationError:
+        raise
+    except GithubException as err:
+        app = translate(err, repository, call, permission=permission, missing=missing)
+        logger("activities.errors").warning(
+            "github call failed", repository=repository, call=call, status=err.status, type=app.type
+        )
+        # `from None`: the PyGithub exception's text (body, headers) must not travel into history.
+        raise app from None
+    except _NETWORK_ERRORS as err:
+        app = network_error(err, repository, call)
+        logger("activities.errors").warning(
+            "github unreachable", repository=repository, call=call, error=type(err).__name__
+        )
+        raise app from None

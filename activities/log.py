@@ -1,0 +1,23 @@
+"""structlog loggers bound to the running activity: workflow, run, activity type and attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import activity
+
+from hotfix.logging import get_logger
+
+
+def logger(name: str, **bound: Any) -> Any:
+    """A logger for this moment; built per call so it follows `hotfix.logging.configure`."""
+    if activity.in_activity():
+        info = activity.info()
+        bound = {
+            "workflow_id": info.workflow_id,
+            "run_id": info.workflow_run_id,
+            "activity": info.activity_type,
+            "attempt": info.attempt,
+            **bound,
+        }
+    return get_logger(name, **bound)

@@ -1,0 +1,116 @@
+"""A thin REST layer over PyGithub's Requester: JSON in, JSON out, errors translated.
+
+The activities speak to GitHub through this rather than through PyGithub's lazy objects, so every
+request happens where the code says, inside the `github_call` that names it for error messages.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from github.GithubException import GithubException
+
+from activities import errors
+from activities.client import GitHubClient
+
+_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def q(segment: str) -> str:
+    """One path segment (environment, workflow file, sha): `/` is escaped."""
+    return urllib.parse.quote(segment, safe="")
+
+
+def qref(ref: str) -> str:
+    """A multi-segment parameter (branch, ref): GitHub takes its `/` as they are."""
+    return urllib.parse.quote(ref, safe="/")
+
+
+@dataclass
+class Reply:
+    status: int
+    data: Any
+    message: str = ""  # GitHub's message when the status is one the caller expected
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+class RepoApi:
+    """Requests under `/repos/{owner}/{name}`, each named for the error a human would read."""
+
+    def __init__(self, client: GitHubClient, repository: str) -> None:
+        self.client = client
+        self.repository = repository
+        self.base = f"/repos/{repository}"
+
+    def call(
+        self,
+        verb: str,
+        path: str,
+        *,
+        what: str,
+        permission: str = "contents:read",
+        missing: str | None = None,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        expect: Collection[int] = (),
+    ) -> Reply:
+        """One request. Statuses in `expect` come back as a Reply; other errors raise ApplicationError."""
+        url = path if path.startswith(("http://", "https://")) else self.base + path
+        with errors.github_call(self.repository, what, permission=permission, missing=missing):
+            try:
+                _, data = self.client.requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
+            except GithubException as err:
+                if err.status in expect:
+                    return Reply(err.status, err.data, errors.github_message(err))
+                raise
+        return Reply(200, data)
+
+    def json(self, verb: str, path: str, **kwargs: Any) -> Any:
+        return self.call(verb, path, **kwargs).data
+
+    def pages(
+        self,
+        path: str,
+        *,
+        what: str,
+        key: str | None = None,
+        params: dict[str, Any] | None = None,
+        permission: str = "contents:read",
+        missing: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        """Items of a paginated list, following `Link: rel="next"`, at most `limit` of them."""
+        url: str | None = self.base + path
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        seen = 0
+        while url:
+            with errors.github_call(self.repository, what, permission=permission, missing=missing):
+                headers, data = self.client.requester.requestJsonAndCheck("GET", url, parameters=query)
+            items = (data or {}).get(key, []) if key else (data or [])
+            for item in items:
+                yield item
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+            match = _NEXT_LINK.search(headers.get("link", "")) if items else None
+            url, query = (match.group(1) if match else None), None
+
+
+def reviewer_names(repository: str, reviewers: Iterable[dict[str, Any]]) -> list[str]:
+    """Users by login, teams as `owner/slug` (how GitHub @-mentions a team)."""
+    names: set[str] = set()
+    for item in reviewers:
+        who = item.get("reviewer") or {}
+        if item.get("type") == "Team" or "slug" in who:
+            if who.get("slug"):
+                names.add(f"{repository.split('/', 1)[0]}/{who['slug']}")
+        elif who.get("login"):
+            names.add(who["login"])
+    return sorted(names)
