@@ -1,0 +1,41 @@
+"""python -m sandbox serve --host 127.0.0.1 --port 8765 --state-dir .sandbox"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sandbox.server import serve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox", description="A local, git-backed GitHub REST API."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("serve", help="serve the API under http://HOST:PORT/api/v3")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8765)
+    run.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".sandbox"),
+        help="git repositories and state.json; reused (not re-seeded) when it exists",
+    )
+    run.add_argument("--seed", type=Path, default=None, help="YAML or JSON seed (default: the built-in team)")
+    run.add_argument(
+        "--ci-seconds", type=float, default=None, help="how long a `ci` check run takes (default 2)"
+    )
+    run.add_argument(
+        "--deploy-seconds", type=float, default=None, help="how long a deployment job takes (default 3)"
+    )
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        print(
+            f"sandbox GitHub: http://{args.host}:{args.port}/api/v3 (state in {args.state_dir})", flush=True
+        )
+        serve(args.state_dir, args.seed, args.host, args.port, args.ci_seconds, args.deploy_seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Who a git commit is by: seeded users get a stable noreply e-mail so commits map back to them."""
+
+from __future__ import annotations
+
+import pygit2
+
+from sandbox.gitstore import signature
+from sandbox.state import Record
+from sandbox.views import GIT_EMAIL_DOMAIN
+
+
+def email(user: Record) -> str:
+    return f"{user['login']}@{GIT_EMAIL_DOMAIN}"
+
+
+def sig(user: Record, when: float | None = None) -> pygit2.Signature:
+    return signature(user.get("name") or user["login"], email(user), when)
+
+
+def github_sig(when: float | None = None) -> pygit2.Signature:
+    # GitHub commits merges made in its UI/API as "GitHub <noreply@github.com>".
+    return signature("GitHub", "noreply@github.com", when)
+
+
+def from_body(data: Record | None, fallback: pygit2.Signature) -> pygit2.Signature:
+    """An author/committer object from a request body ({name, email, date}), else the fallback."""
+    if not data or not data.get("name") or not data.get("email"):
+        return fallback
+    from sandbox.state import parse_iso
+
+    when = parse_iso(data["date"]) if data.get("date") else None
+    return signature(str(data["name"]), str(data["email"]), when)

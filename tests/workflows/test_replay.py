@@ -1,0 +1,53 @@
+"""Recorded histories must replay on today's workflow code; an incompatible change must not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
+
+from hotfix.models import HotfixRequest, HotfixResult
+from workflows.hotfix import HotfixWorkflow
+from workflows.lane import LaneWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def load(path: Path) -> WorkflowHistory:
+    recorded = json.loads(path.read_text())
+    return WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
+
+
+def test_the_recorded_histories_are_there() -> None:
+    assert {p.stem for p in HISTORIES} == {"happy_path", "abort"}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_history_replays_cleanly(path: Path) -> None:
+    replayer = Replayer(workflows=[HotfixWorkflow, LaneWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
+
+
+@workflow.defn(name="HotfixWorkflow")
+class ReorderedHotfixWorkflow(HotfixWorkflow):
+    """A deliberate bug: branches cut before preflight, the kind of change replay must catch."""
+
+    @workflow.run
+    async def run(self, request: HotfixRequest) -> HotfixResult:
+        await self._cut_branches()
+        await self._preflight_checks()
+        return HotfixResult(status=self._status)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_a_reordered_workflow_fails_replay(path: Path) -> None:
+    replayer = Replayer(workflows=[ReorderedHotfixWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
+    assert isinstance(result.replay_failure, NondeterminismError), result.replay_failure
