@@ -34,6 +34,8 @@ class ProcessSettings(BaseModel):
     deploy_approval_timeout: timedelta = timedelta(days=1)
     back_merge_timeout: timedelta = timedelta(days=14)
     reminder_interval: timedelta = timedelta(hours=4)
+    # Start-to-close of one GitHub action; a worker that dies mid-call is noticed after this long.
+    activity_timeout: timedelta = timedelta(minutes=2)
     # Where people watch the workflow; used for links in PR bodies and comments.
     ui_base_url: str | None = None
     namespace: str = "default"

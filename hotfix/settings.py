@@ -65,8 +65,7 @@ class ProcessDefaults(BaseSettings):
     deploy_approval_timeout: timedelta = timedelta(days=1)
     back_merge_timeout: timedelta = timedelta(days=14)
     reminder_interval: timedelta = timedelta(hours=4)
+    activity_timeout: timedelta = timedelta(minutes=2)
 
     def process(self, *, ui_base_url: str | None, namespace: str) -> ProcessSettings:
-        return ProcessSettings(
-            **self.model_dump(), ui_base_url=ui_base_url, namespace=namespace
-        )
+        return ProcessSettings(**self.model_dump(), ui_base_url=ui_base_url, namespace=namespace)

@@ -1,4 +1,4 @@
-"""Shared fixtures: Temporal environments (binaries from the venv, never downloaded) and the sandbox GitHub."""
+"""Shared fixtures: Temporal environments (binaries from the venv, never downloaded), the sandbox GitHub."""
 
 from __future__ import annotations
 

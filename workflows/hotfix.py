@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -66,9 +67,8 @@ IO_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=2),
 )
-IO_TIMEOUT = timedelta(minutes=2)
-# Cherry-picks and dispatch (which may look for its run a few times) take longer.
-SLOW_IO_TIMEOUT = timedelta(minutes=10)
+# Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
+SLOW = 5
 
 # Wait steps whose deadline comes from the settings, by the step they guard.
 RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
@@ -169,7 +169,9 @@ class HotfixWorkflow:
         self._status.warnings = list(result.warnings)
         failed = [check for check in result.checks if check.outcome == "fail"]
         if failed:
-            detail = "; ".join(f"{c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix else "") for c in failed)
+            detail = "; ".join(
+                f"{c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix else "") for c in failed
+            )
             self._status.reason = f"preflight failed: {detail}"
             self._set_step(Step.FAILED)
             raise ApplicationError(self._status.reason, type="PreflightFailed", non_retryable=True)
@@ -189,7 +191,11 @@ class HotfixWorkflow:
     async def _cut_branches(self) -> None:
         self._set_step(Step.BRANCHES)
         base: FindBaseResult = await self._act(GitHubActivities.find_base, self._find_base_input())
-        self._status.base_sha, self._status.base_ref, self._status.base_source = base.sha, base.ref, base.source
+        self._status.base_sha, self._status.base_ref, self._status.base_source = (
+            base.sha,
+            base.ref,
+            base.source,
+        )
         # The working branch first: the prod branch is the one people deploy from.
         for branch in (self._status.work_branch, self._status.prod_branch):
             await self._act(
@@ -209,7 +215,7 @@ class HotfixWorkflow:
                     branch=self._status.work_branch,
                     shas=self._request.cherry_picks,
                 ),
-                timeout=SLOW_IO_TIMEOUT,
+                slow=True,
             )
             if picked.conflict_sha:
                 files = ", ".join(picked.conflict_files) or "unknown files"
@@ -230,7 +236,9 @@ class HotfixWorkflow:
         deadline = workflow.now() + self._settings.changes_timeout
         seen = 0
         while True:
-            await self._until(lambda: self._changes_ready > seen, deadline=deadline, what="changes")
+            await self._until(
+                partial(self._count_above, "_changes_ready", seen), deadline=deadline, what="changes"
+            )
             seen = self._changes_ready
             diff = await self._act(
                 GitHubActivities.compare,
@@ -255,17 +263,9 @@ class HotfixWorkflow:
         deadline = workflow.now() + self._settings.changes_timeout
         not_sha: str | None = None
         while True:
-            skip = not_sha
             checks = await self._poll(
-                lambda fresh: self._start_poll(
-                    GitHubWaits.wait_checks,
-                    WaitChecksInput(
-                        repository=self._request.repository,
-                        ref=self._status.work_branch,
-                        poll_interval=self._settings.poll_interval,
-                        not_sha=skip,
-                    ),
-                ),
+                GitHubWaits.wait_checks,
+                partial(self._checks_input, not_sha),
                 deadline=deadline,
                 what="green checks",
             )
@@ -300,17 +300,9 @@ class HotfixWorkflow:
         deadline = workflow.now() + self._settings.approval_timeout
         last: ReviewObservation | None = None
         while True:
-            seen = last
             review: ReviewObservation = await self._poll(
-                lambda fresh: self._start_poll(
-                    GitHubWaits.wait_review,
-                    WaitReviewInput(
-                        repository=self._request.repository,
-                        number=pr.number,
-                        poll_interval=self._settings.poll_interval,
-                        last=None if fresh else seen,
-                    ),
-                ),
+                GitHubWaits.wait_review,
+                partial(self._review_input, pr.number, last),
                 deadline=deadline,
                 what="PR approval",
             )
@@ -340,9 +332,13 @@ class HotfixWorkflow:
                 ),
             )
             if merged.merged:
-                self._status.message = f"PR #{pr.number} approved by {', '.join(review.approved_by)} and merged"
+                self._status.message = (
+                    f"PR #{pr.number} approved by {', '.join(review.approved_by)} and merged"
+                )
                 break
-            self._status.message = f"merge of PR #{pr.number} refused: {merged.message}; send recheck when fixed"
+            self._status.message = (
+                f"merge of PR #{pr.number} refused: {merged.message}; send recheck when fixed"
+            )
             self._publish()
         self._stop_reminders()
 
@@ -359,7 +355,7 @@ class HotfixWorkflow:
                 ref=self._status.prod_branch,
                 not_before=not_before,
             ),
-            timeout=SLOW_IO_TIMEOUT,
+            slow=True,
         )
         self._status.run_id, self._status.run_url = run.run_id, run.url
         self._publish()
@@ -367,10 +363,14 @@ class HotfixWorkflow:
     async def _drift_guard(self) -> None:
         """Never deploy a prod branch that lacks what production runs now: that would un-deploy it."""
         while True:
-            live: FindBaseResult = await self._act(GitHubActivities.find_base, self._find_base_input(explicit=False))
+            live: FindBaseResult = await self._act(
+                GitHubActivities.find_base, self._find_base_input(explicit=False)
+            )
             diff = await self._act(
                 GitHubActivities.compare,
-                CompareInput(repository=self._request.repository, base=live.sha, head=self._status.prod_branch),
+                CompareInput(
+                    repository=self._request.repository, base=live.sha, head=self._status.prod_branch
+                ),
             )
             if diff.status in ("ahead", "identical"):
                 return
@@ -381,7 +381,7 @@ class HotfixWorkflow:
             )
             self._await_who("a human to resolve the drift", [self._request.requested_by])
             nudges = self._nudges
-            await self._until(lambda: self._nudges > nudges, deadline=None)
+            await self._until(partial(self._count_above, "_nudges", nudges), deadline=None)
 
     async def _wait_for_deployment(self) -> None:
         run_id = self._require(self._status.run_id)
@@ -390,18 +390,9 @@ class HotfixWorkflow:
         self._set_step(Step.DEPLOY_APPROVAL)
         self._await_who(f"approval of deploy run {run_id} for {self._settings.environment}", [])
         while True:
-            seen = last
             run: RunObservation = await self._poll(
-                lambda fresh: self._start_poll(
-                    GitHubWaits.wait_run,
-                    WaitRunInput(
-                        repository=self._request.repository,
-                        run_id=run_id,
-                        environment=self._settings.environment,
-                        poll_interval=self._settings.poll_interval,
-                        last=None if fresh else seen,
-                    ),
-                ),
+                GitHubWaits.wait_run,
+                partial(self._run_input, run_id, last),
                 deadline=deadline,
                 what="deployment",
             )
@@ -437,7 +428,8 @@ class HotfixWorkflow:
     async def _deploy_failed(self, run_id: int, run: RunObservation) -> None:
         self._set_step(Step.DEPLOY_FAILED)
         self._status.message = (
-            f"deploy run {run_id} ended {run.conclusion}: send retry_deploy to re-run its failed jobs, or abort"
+            f"deploy run {run_id} ended {run.conclusion}: "
+            "send retry_deploy to re-run its failed jobs, or abort"
         )
         self._await_who("retry_deploy or abort", [self._request.requested_by])
         seen = self._retry_deploy
@@ -446,7 +438,9 @@ class HotfixWorkflow:
             deadline=workflow.now() + self._settings.deploy_approval_timeout,
             what="a decision on the failed deployment",
         )
-        await self._act(GitHubActivities.rerun_failed_jobs, RunInput(repository=self._request.repository, run_id=run_id))
+        await self._act(
+            GitHubActivities.rerun_failed_jobs, RunInput(repository=self._request.repository, run_id=run_id)
+        )
         self._set_step(Step.DEPLOY_APPROVAL)
         self._await_who(f"approval of re-run {run_id} for {self._settings.environment}", [])
 
@@ -477,17 +471,9 @@ class HotfixWorkflow:
         deadline = workflow.now() + self._settings.back_merge_timeout
         last: ReviewObservation | None = None
         while True:
-            seen = last
             review: ReviewObservation = await self._poll(
-                lambda fresh: self._start_poll(
-                    GitHubWaits.wait_review,
-                    WaitReviewInput(
-                        repository=self._request.repository,
-                        number=pr.number,
-                        poll_interval=self._settings.poll_interval,
-                        last=None if fresh else seen,
-                    ),
-                ),
+                GitHubWaits.wait_review,
+                partial(self._review_input, pr.number, last),
                 deadline=deadline,
                 what="back-merge",
             )
@@ -524,7 +510,7 @@ class HotfixWorkflow:
                         "and deleted its branches.",
                         cancel_run_id=waiting_run,
                     ),
-                    start_to_close_timeout=IO_TIMEOUT,
+                    start_to_close_timeout=self._settings.activity_timeout,
                     retry_policy=RetryPolicy(maximum_attempts=20, maximum_interval=timedelta(minutes=1)),
                 )
             except ActivityError as err:
@@ -542,7 +528,7 @@ class HotfixWorkflow:
         lane = workflow.get_external_workflow_handle(naming.lane_workflow_id(self._request.repository))
         try:
             await lane.signal("release", LaneReleaseSignal(workflow_id=self._status.workflow_id))
-        except Exception as err:  # noqa: BLE001 - a lane that is gone holds nobody back
+        except Exception as err:  # a lane that is gone holds nobody back
             workflow.logger.warning("could not release the lane: %s", err)
 
     # -----------------------------------------------------------------------------------------
@@ -565,22 +551,28 @@ class HotfixWorkflow:
             wake = [t for t in (deadline, self._next_reminder) if t is not None]
             timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
             try:
-                await workflow.wait_condition(
-                    lambda: condition() or self._abort is not None, timeout=timeout
-                )
-            except asyncio.TimeoutError:
+                await workflow.wait_condition(lambda: condition() or self._abort is not None, timeout=timeout)
+            except TimeoutError:
                 await self._maybe_remind()
 
     async def _poll(
-        self, start: Callable[[bool], Any], *, deadline: datetime | None, what: str
+        self,
+        method: Callable[..., Awaitable[T]],
+        make_input: Callable[[bool], Any],
+        *,
+        deadline: datetime | None,
+        what: str,
     ) -> Any:
-        """Run a polling activity until it reports; a nudge (signal) restarts it to look at once."""
+        """Run a polling activity until it reports; a nudge (signal) restarts it to look at once.
+
+        `make_input(fresh)`: fresh is True after a nudge, when the poll must report what it sees.
+        """
         fresh = False
         while True:
             nudges = self._nudges
-            handle = start(fresh)
+            handle = self._start_poll(method, make_input(fresh))
             try:
-                await self._until(lambda: handle.done() or self._nudges != nudges, deadline=deadline, what=what)
+                await self._until(partial(self._poll_over, handle, nudges), deadline=deadline, what=what)
             except BaseException:
                 handle.cancel()
                 raise
@@ -598,6 +590,38 @@ class HotfixWorkflow:
                 await self._blocked(err)
                 fresh = True
 
+    def _count_above(self, counter: str, seen: int) -> bool:
+        value: int = getattr(self, counter)
+        return value > seen
+
+    def _poll_over(self, handle: Any, nudges: int) -> bool:
+        return bool(handle.done()) or self._nudges != nudges
+
+    def _checks_input(self, not_sha: str | None, fresh: bool) -> WaitChecksInput:
+        return WaitChecksInput(
+            repository=self._request.repository,
+            ref=self._status.work_branch,
+            poll_interval=self._settings.poll_interval,
+            not_sha=not_sha,
+        )
+
+    def _review_input(self, number: int, last: ReviewObservation | None, fresh: bool) -> WaitReviewInput:
+        return WaitReviewInput(
+            repository=self._request.repository,
+            number=number,
+            poll_interval=self._settings.poll_interval,
+            last=None if fresh else last,
+        )
+
+    def _run_input(self, run_id: int, last: RunObservation | None, fresh: bool) -> WaitRunInput:
+        return WaitRunInput(
+            repository=self._request.repository,
+            run_id=run_id,
+            environment=self._settings.environment,
+            poll_interval=self._settings.poll_interval,
+            last=None if fresh else last,
+        )
+
     def _start_poll(self, method: Callable[..., Awaitable[T]], arg: Any) -> Any:
         interval = self._settings.poll_interval
         return workflow.start_activity_method(
@@ -607,11 +631,14 @@ class HotfixWorkflow:
             heartbeat_timeout=interval * 2 + timedelta(minutes=1),
             # Polling by retry: "not yet" is a benign failure retried every poll interval, so nothing
             # stays in the worker or in history while people think.
-            retry_policy=RetryPolicy(initial_interval=interval, backoff_coefficient=1.0, maximum_interval=interval),
+            retry_policy=RetryPolicy(
+                initial_interval=interval, backoff_coefficient=1.0, maximum_interval=interval
+            ),
         )
 
-    async def _act(self, method: Callable[..., Any], arg: Any, *, timeout: timedelta = IO_TIMEOUT) -> Any:
+    async def _act(self, method: Callable[..., Any], arg: Any, *, slow: bool = False) -> Any:
         """One GitHub action. Transient errors are retried by Temporal; the rest wait for a human."""
+        timeout = self._settings.activity_timeout * (SLOW if slow else 1)
         while True:
             try:
                 return await workflow.execute_activity_method(
@@ -709,7 +736,9 @@ class HotfixWorkflow:
     @staticmethod
     def _require(value: T | None) -> T:
         if value is None:
-            raise ApplicationError("internal: a step ran before the one that sets its input", non_retryable=True)
+            raise ApplicationError(
+                "internal: a step ran before the one that sets its input", non_retryable=True
+            )
         return value
 
     @workflow.signal

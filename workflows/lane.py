@@ -9,6 +9,7 @@ the `release` signal.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
@@ -47,10 +48,13 @@ class LaneWorkflow:
                         return
                 continue
             head = self._queue[0]
-            await workflow.wait_condition(lambda: not self._queue or self._queue[0] != head or self._changed())
+            await workflow.wait_condition(partial(self._moved, head))
             if self._grants >= GRANTS_PER_RUN and workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(LaneState(queue=self._queue))
+
+    def _moved(self, head: str) -> bool:
+        return not self._queue or self._queue[0] != head or self._changed()
 
     def _changed(self) -> bool:
         return any(self._told.get(wid) != self._wanted(i) for i, wid in enumerate(self._queue))
@@ -68,7 +72,7 @@ class LaneWorkflow:
                 await workflow.get_external_workflow_handle(wid).signal(
                     "lane_update", LaneGrantSignal(granted=granted, ahead=ahead)
                 )
-            except Exception as err:  # noqa: BLE001 - a hotfix that is gone must not block the lane
+            except Exception as err:  # a hotfix that is gone must not block the lane
                 workflow.logger.warning("dropping %s from the lane: %s", wid, err)
                 self._queue.remove(wid)
                 continue

@@ -8,15 +8,17 @@ real ones; a running activity would stop the test server from skipping time.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from hotfix.models import (
+    ChecksResult,
     CherryPickInput,
     CherryPickResult,
-    ChecksResult,
     CleanupInput,
     CleanupResult,
     CommentInput,
@@ -126,7 +128,9 @@ class FakeGitHub:
 
     def _merge(self, pr: FakePR) -> str:
         sha = f"merge-{pr.number}-{next(self._ids)}"
-        self.ancestors[sha] = self.ancestors[self.branches[pr.base]] | self.ancestors[self.branches[pr.head]] | {sha}
+        self.ancestors[sha] = (
+            self.ancestors[self.branches[pr.base]] | self.ancestors[self.branches[pr.head]] | {sha}
+        )
         self.branches[pr.base] = sha
         pr.state, pr.merged = "closed", True
         return sha
@@ -282,7 +286,10 @@ class FakeActivities:
             else ReviewState.PENDING
         )
         seen = ReviewObservation(
-            state=state, head_sha=self.gh.branches.get(pr.head, ""), approved_by=approved, changes_requested_by=changes
+            state=state,
+            head_sha=self.gh.branches.get(pr.head, ""),
+            approved_by=approved,
+            changes_requested_by=changes,
         )
         if seen == input.last:
             raise not_yet("review")
@@ -303,10 +310,9 @@ class FakeActivities:
             raise not_yet("run")
         return seen
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         return [
             getattr(self, name)
             for name in dir(type(self))
             if hasattr(getattr(type(self), name), "__temporal_activity_definition")
         ]
-

@@ -37,7 +37,9 @@ async def record() -> None:
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
-            search_attributes={k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in search_attributes.ALL},
+            search_attributes={
+                k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in search_attributes.ALL
+            },
         )
     )
     gh = FakeGitHub()
@@ -64,7 +66,9 @@ async def record() -> None:
         for name, handle in (("happy_path", happy), ("abort", aborted)):
             history = await handle.fetch_history()
             data = json.loads(history.to_json())
-            (HERE / f"{name}.json").write_text(json.dumps({"workflow_id": handle.id, "history": data}, indent=1))
+            (HERE / f"{name}.json").write_text(
+                json.dumps({"workflow_id": handle.id, "history": data}, indent=1)
+            )
             print(f"wrote {name}.json: {len(history.events)} events")
         await h.terminate_leftovers()
     await env.shutdown()

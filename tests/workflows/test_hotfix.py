@@ -62,7 +62,6 @@ class Harness:
             request,
             id=f"hotfix-test/{self.unique}/{description}",
             task_queue=self.task_queue,
-            result_type=HotfixResult,
         )
         self.started += [handle.id, naming.lane_workflow_id(request.repository)]
         return handle
@@ -147,9 +146,10 @@ async def test_happy_path_follows_the_runbook(harness: Harness) -> None:
     assert final.deployed_sha == h.gh.deployed[0]
     assert h.gh.deployed[1] == final.prod_branch
     # The prod branch holds the hotfix commit through the merged PR, and develop got the back-merge.
-    pr = h.gh.prs[final.pull_request.number]  # type: ignore[union-attr]
+    assert final.pull_request is not None and final.back_merge_pull_request is not None
+    pr = h.gh.prs[final.pull_request.number]
     assert pr.merged and pr.base == final.prod_branch and pr.head == final.work_branch
-    back = h.gh.prs[final.back_merge_pull_request.number]  # type: ignore[union-attr]
+    back = h.gh.prs[final.back_merge_pull_request.number]
     assert back.merged and back.base == "develop" and back.head == final.prod_branch
     assert h.gh.calls.count("dispatch_deploy") == 1
     assert [e.step for e in final.timeline] == [
@@ -180,7 +180,9 @@ async def test_happy_path_follows_the_runbook(harness: Harness) -> None:
         (Step.BACK_MERGE, timedelta(days=14, hours=1), False),
     ],
 )
-async def test_each_wait_expires_with_cleanup(harness: Harness, step: Step, sleep: timedelta, deletes: bool) -> None:
+async def test_each_wait_expires_with_cleanup(
+    harness: Harness, step: Step, sleep: timedelta, deletes: bool
+) -> None:
     h = harness
     handle = await h.start()
     status = await h.reach(handle, Step.CHANGES)
@@ -397,7 +399,8 @@ async def test_drift_guard_stops_before_deploying(harness: Harness) -> None:
     status = await h.reach(handle, Step.DEPLOY, lambda s: "drift" in (s.message or ""))
     assert "dispatch_deploy" not in h.gh.calls
     # A human merges production's commit into the prod branch, then rechecks.
-    pr = h.gh.prs[status.pull_request.number]  # type: ignore[union-attr]
+    assert status.pull_request is not None
+    pr = h.gh.prs[status.pull_request.number]
     h.gh.ancestors[h.gh.branches[status.prod_branch]] |= h.gh.ancestors[h.gh.branches["main"]]
     assert pr.merged
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
