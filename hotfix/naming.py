@@ -32,9 +32,7 @@ def slugify(description: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
     slug = slug[:SLUG_MAX].rstrip("-")
     if not slug:
-        raise NamingError(
-            f"description must contain at least one letter or digit, got {description!r}"
-        )
+        raise NamingError(f"description must contain at least one letter or digit, got {description!r}")
     return slug
 
 

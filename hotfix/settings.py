@@ -49,9 +49,29 @@ class WorkerSettings(TemporalSettings):
 
 
 class ProcessDefaults(BaseSettings):
-    """Defaults for a hotfix's process settings, overridable per team with `HOTFIX_*`."""
+    """Defaults for a hotfix's process settings, overridable per team with `HOTFIX_*`.
+
+    Durations take ISO 8601 (`PT30S`, `P3D`), `HH:MM:SS`, or a plain number of seconds.
+    """
 
     model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore")
+
+    @field_validator(
+        "poll_interval",
+        "changes_timeout",
+        "approval_timeout",
+        "deploy_approval_timeout",
+        "back_merge_timeout",
+        "reminder_interval",
+        "activity_timeout",
+        mode="before",
+    )
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        # pydantic would read a bare "30" as 30 days; people mean seconds.
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            return timedelta(seconds=float(value))
+        return value
 
     environment: str = "prod"
     deploy_workflow: str = "deploy.yml"

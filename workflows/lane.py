@@ -21,6 +21,9 @@ with workflow.unsafe.imports_passed_through():
 IDLE = timedelta(hours=1)
 # Bounded history: hand over to a fresh run after this many grants.
 GRANTS_PER_RUN = 500
+# How often the lane makes sure the hotfix at its head still exists: one terminated from outside
+# never sends `release`, and must not hold every later hotfix of the repository forever.
+PROBE = timedelta(hours=1)
 
 
 class LaneState(BaseModel):
@@ -48,8 +51,12 @@ class LaneWorkflow:
                         return
                 continue
             head = self._queue[0]
-            await workflow.wait_condition(partial(self._moved, head))
-            if self._grants >= GRANTS_PER_RUN and workflow.info().is_continue_as_new_suggested():
+            try:
+                await workflow.wait_condition(partial(self._moved, head), timeout=PROBE)
+            except TimeoutError:
+                # Telling the head again fails if it is gone, which drops it from the lane.
+                self._told.pop(head, None)
+            if self._grants >= GRANTS_PER_RUN or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(LaneState(queue=self._queue))
 

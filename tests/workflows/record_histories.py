@@ -21,8 +21,9 @@ from activities.lane import LaneActivities
 from hotfix import search_attributes
 from hotfix.models import AbortSignal, RecheckSignal, Step
 from tests.conftest import venv_binary
+from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
-from tests.workflows.test_hotfix import Harness, drive_to_deploy_approval, finish_back_merge
+from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 

@@ -2,111 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowFailureError, WorkflowHandle
-from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.lane import LaneActivities
-from hotfix import naming, search_attributes
+from hotfix import search_attributes
 from hotfix.models import (
     AbortSignal,
     ChangesReadySignal,
-    HotfixRequest,
     HotfixResult,
     HotfixStatus,
-    ProcessSettings,
     RecheckSignal,
     RetryDeploySignal,
     Step,
 )
-from tests.workflows.fake_github import FakeActivities, FakeGitHub
+from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
-from workflows.lane import LaneWorkflow
-
-DAY = date(2026, 11, 23)
-SETTINGS = ProcessSettings(
-    poll_interval=timedelta(hours=1),
-    reminder_interval=timedelta(hours=4),
-    ui_base_url="http://localhost:8233",
-)
-
-
-@dataclass
-class Harness:
-    env: WorkflowEnvironment
-    gh: FakeGitHub
-    task_queue: str
-    unique: str
-    started: list[str] = field(default_factory=list)
-
-    async def start(self, description: str = "login returns 500", **kwargs: object) -> WorkflowHandle:
-        request = HotfixRequest(
-            repository=kwargs.pop("repository", f"acme/gaia-{self.unique}"),  # type: ignore[arg-type]
-            description=description,
-            requested_by="dev-1",
-            day=DAY,
-            settings=SETTINGS,
-            **kwargs,  # type: ignore[arg-type]
-        )
-        handle = await self.env.client.start_workflow(
-            HotfixWorkflow.run,
-            request,
-            id=f"hotfix-test/{self.unique}/{description}",
-            task_queue=self.task_queue,
-        )
-        self.started += [handle.id, naming.lane_workflow_id(request.repository)]
-        return handle
-
-    async def terminate_leftovers(self) -> None:
-        # Time skipping is global: a workflow left waiting on a worker that is gone would hold the
-        # clock of every later test.
-        for workflow_id in self.started:
-            with contextlib.suppress(RPCError):
-                await self.env.client.get_workflow_handle(workflow_id).terminate("test over")
-
-    async def reach(
-        self,
-        handle: WorkflowHandle,
-        step: Step,
-        condition: Callable[[HotfixStatus], bool] = lambda _: True,
-    ) -> HotfixStatus:
-        """Wait (in real time, bounded) until the workflow shows `step`; a bound, not a timing check."""
-        status = None
-        for _ in range(400):
-            status = await handle.query(HotfixWorkflow.status)
-            if status.step == step and condition(status):
-                # The time-skipping server loses an activity that a signal's workflow task cancels in
-                # the instant it is scheduled (ACTIVITY_UNKNOWN; the dev server does not). People
-                # are never that fast, so let the workflow settle before the test acts.
-                await asyncio.sleep(0.1)
-                return status
-            await asyncio.sleep(0.025)
-        raise AssertionError(f"never reached {step}: last status {status}")
-
-
-@pytest_asyncio.fixture
-async def harness(ts_env: WorkflowEnvironment, task_queue: str, unique: str) -> AsyncIterator[Harness]:
-    gh = FakeGitHub()
-    fakes = FakeActivities(gh)
-    lane = LaneActivities(ts_env.client, task_queue)
-    async with Worker(
-        ts_env.client,
-        task_queue=task_queue,
-        workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*fakes.all(), lane.enqueue],
-    ):
-        harness = Harness(ts_env, gh, task_queue, unique)
-        yield harness
-        await harness.terminate_leftovers()
 
 
 async def drive_to_deploy_approval(h: Harness, handle: WorkflowHandle) -> HotfixStatus:

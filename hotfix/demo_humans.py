@@ -1,0 +1,171 @@
+"""The humans of the runbook, played through the GitHub API as the sandbox's seeded users.
+
+Used by `make demo` and reusable by integration tests: each act first waits, on the workflow's
+`status` query, until the hotfix is at the step where a human would act, then acts on GitHub the
+way that person would (never through the workflow's own activities).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from github import Auth, Github
+from temporalio.client import Client, WorkflowHandle
+
+from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+
+# The sandbox's seeded users (sandbox/seed.py); the values are the sandbox's, not secrets.
+DEV = ("dev-1", "sandbox-dev-token")
+REVIEWER_1 = ("prod-reviewer-1", "sandbox-reviewer-1-token")
+REVIEWER_2 = ("prod-reviewer-2", "sandbox-reviewer-2-token")
+DEFAULT_REPOSITORY = "acme/gaia-gateway"
+
+FIX_PATH = "app.py"
+FIX_CONTENT = """def handle(request):
+    # Hotfix: never redirect a login back to itself.
+    if request.get("path") == "/login":
+        return {"status": "ok", "redirect": "/"}
+    return {"status": "ok"}
+"""
+
+
+class HumanTimeout(AssertionError):
+    """The hotfix did not reach the step a human waits for; carries the last status seen."""
+
+
+@dataclass
+class Humans:
+    """The seeded people, each with their own token, acting on one repository."""
+
+    github_url: str
+    repository: str = DEFAULT_REPOSITORY
+
+    def _repo(self, token: str) -> Any:
+        # No retries: the sandbox is local, and a failure here should show, not be papered over.
+        github = Github(base_url=self.github_url, auth=Auth.Token(token), retry=None)
+        return github.get_repo(self.repository)
+
+    def push_change(self, branch: str, path: str = FIX_PATH, content: str = FIX_CONTENT) -> str:
+        """dev-1 commits the fix on the working branch with the contents API; returns the commit sha."""
+        repo = self._repo(DEV[1])
+        current = repo.get_contents(path, ref=branch)
+        result = repo.update_file(path, "Fix login redirect loop", content, current.sha, branch=branch)
+        sha: str = result["commit"].sha
+        return sha
+
+    def approve_pull_request(self, number: int, body: str = "Looks good, approved for prod.") -> None:
+        """prod-reviewer-1 approves the PR into the prod branch."""
+        self._repo(REVIEWER_1[1]).get_pull(number).create_review(body=body, event="APPROVE")
+
+    def approve_deployment(
+        self, run_id: int, *, comment: str = "Approved for prod.", timeout: float = 30.0
+    ) -> list[str]:
+        """prod-reviewer-2 approves the run waiting for the environment; returns the environments.
+
+        The run shows pending deployments only once it waits for reviewers, so look until it does.
+        """
+        repo = self._repo(REVIEWER_2[1])
+        requester = repo.requester
+        path = f"/repos/{self.repository}/actions/runs/{run_id}/pending_deployments"
+        deadline = time.monotonic() + timeout
+        while True:
+            _, pending = requester.requestJsonAndCheck("GET", path)
+            if pending:
+                break
+            if time.monotonic() > deadline:
+                raise HumanTimeout(f"run {run_id} never waited for an environment approval")
+            time.sleep(0.2)
+        ids = [item["environment"]["id"] for item in pending]
+        requester.requestJsonAndCheck(
+            "POST", path, input={"environment_ids": ids, "state": "approved", "comment": comment}
+        )
+        return [item["environment"]["name"] for item in pending]
+
+    def merge_pull_request(self, number: int) -> str:
+        """dev-1 merges the back-merge PR into the default branch; returns the merge commit sha."""
+        status = self._repo(DEV[1]).get_pull(number).merge(merge_method="merge")
+        sha: str = status.sha
+        return sha
+
+
+async def wait_for(
+    handle: WorkflowHandle[Any, Any],
+    ready: Callable[[HotfixStatus], bool],
+    what: str,
+    *,
+    within: float = 60.0,
+    interval: float = 0.2,
+) -> HotfixStatus:
+    """Query `status` until `ready` holds; fail at once if the hotfix ended instead."""
+    deadline = time.monotonic() + within
+    while True:
+        status: HotfixStatus = await handle.query("status", result_type=HotfixStatus)
+        if ready(status):
+            return status
+        if status.step.terminal:
+            raise HumanTimeout(f"waiting for {what}, the hotfix ended {status.step.value}: {status.reason}")
+        if time.monotonic() > deadline:
+            raise HumanTimeout(
+                f"waiting for {what} for {within:.0f}s; the hotfix is at {status.step.value} "
+                f"(awaiting: {status.awaiting}; note: {status.message})"
+            )
+        await asyncio.sleep(interval)
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+async def play_happy_path(
+    client: Client,
+    workflow_id: str,
+    humans: Humans,
+    *,
+    on_act: Callable[[str], None] = _noop,
+    within: float = 60.0,
+) -> HotfixStatus:
+    """Every human act of a hotfix, in order; returns the status once the hotfix is done."""
+    handle = client.get_workflow_handle(workflow_id)
+
+    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "step 3 (changes)", within=within)
+    sha = await asyncio.to_thread(humans.push_change, status.work_branch)
+    on_act(f"{DEV[0]} pushed {sha[:7]} to {status.work_branch}")
+    await handle.signal("changes_ready", ChangesReadySignal(by=DEV[0]))
+    on_act(f"{DEV[0]} sent changes_ready")
+
+    status = await wait_for(
+        handle,
+        lambda s: s.step == Step.APPROVAL and s.pull_request is not None,
+        "step 6 (PR approval)",
+        within=within,
+    )
+    assert status.pull_request is not None
+    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
+    on_act(f"{REVIEWER_1[0]} approved PR #{status.pull_request.number}")
+
+    status = await wait_for(
+        handle,
+        lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None,
+        "step 8 (deploy approval)",
+        within=within,
+    )
+    assert status.run_id is not None
+    environments = await asyncio.to_thread(humans.approve_deployment, status.run_id)
+    on_act(f"{REVIEWER_2[0]} approved deploy run {status.run_id} for {', '.join(environments)}")
+
+    status = await wait_for(
+        handle,
+        lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None,
+        "step 9 (back-merge)",
+        within=within,
+    )
+    assert status.back_merge_pull_request is not None
+    number = status.back_merge_pull_request.number
+    await asyncio.to_thread(humans.merge_pull_request, number)
+    on_act(f"{DEV[0]} merged back-merge PR #{number} into {status.default_branch}")
+
+    return await wait_for(handle, lambda s: s.step == Step.DONE, "the end", within=within)

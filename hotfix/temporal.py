@@ -1,0 +1,112 @@
+"""Reaching Temporal from the starter, the worker, the demo and `make up`, with errors a human can act on.
+
+Everything here talks to the Temporal service, never to GitHub, so the CLI needs no GitHub token.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+from temporalio.api.enums.v1 import IndexedValueType, TaskQueueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
+from temporalio.service import RPCError, RPCStatusCode
+
+from hotfix import search_attributes
+
+START_HINT = "start one with `make up`, or point HOTFIX_TEMPORAL_ADDRESS (or --address) at yours"
+CONNECT_TIMEOUT = timedelta(seconds=5)
+
+
+class TemporalUnavailable(RuntimeError):
+    """Temporal cannot be reached or refuses us; the message is one line meant for a human."""
+
+
+async def connect(
+    address: str, namespace: str, *, runtime: Runtime | None = None, identity: str | None = None
+) -> Client:
+    """Connect with the pydantic converter, turning transport errors into one actionable line."""
+    try:
+        client = await Client.connect(
+            address,
+            namespace=namespace,
+            data_converter=pydantic_data_converter,
+            connect_timeout=CONNECT_TIMEOUT,
+            runtime=runtime,
+            identity=identity,
+        )
+    except RuntimeError as err:
+        raise TemporalUnavailable(
+            f"cannot reach the Temporal server at {address} ({_short(err)}); {START_HINT}"
+        ) from err
+    # Connecting does not check the namespace; a typo there would otherwise surface later, obscurely.
+    try:
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace), timeout=CONNECT_TIMEOUT
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise TemporalUnavailable(
+                f"namespace {namespace!r} does not exist on the Temporal server at {address}; create it with "
+                f"`temporal operator namespace create {namespace}` or set HOTFIX_TEMPORAL_NAMESPACE"
+            ) from err
+        raise TemporalUnavailable(f"the Temporal server at {address} does not answer: {err.message}") from err
+    return client
+
+
+def _short(err: BaseException) -> str:
+    text = str(err)
+    for marker in ("Connection refused", "dns error", "timed out", "Name or service not known"):
+        if marker in text:
+            return marker.lower()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+async def ensure_search_attributes(client: Client, namespace: str | None = None) -> list[str]:
+    """Register HotfixRepository/HotfixStep if the namespace lacks them; returns the names it added.
+
+    The dev server gets them from `--search-attribute`, a cluster from docker-compose's one-shot; this
+    covers a namespace created by hand. Several workers may race here, so "already exists" is fine.
+    """
+    ns = namespace or client.namespace
+    existing = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=ns))
+    known = set(existing.custom_attributes) | set(existing.system_attributes)
+    missing = [key.name for key in search_attributes.ALL if key.name not in known]
+    if not missing:
+        return []
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=ns,
+                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+            )
+        )
+    except RPCError as err:
+        if err.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in err.message:
+            raise
+    return missing
+
+
+async def has_pollers(client: Client, task_queue: str) -> bool:
+    """Whether any worker polls `task_queue` for workflow tasks (queries and doctor need one)."""
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        ),
+        timeout=CONNECT_TIMEOUT,
+    )
+    return bool(response.pollers)
+
+
+def workflow_url(ui_url: str, namespace: str, workflow_id: str) -> str:
+    """The Temporal UI page of a workflow; IDs contain `/`, so the whole ID is one encoded segment."""
+    return (
+        f"{ui_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/{quote(workflow_id, safe='')}"
+    )

@@ -1,0 +1,66 @@
+"""The one status renderer: the UI's current details and PR reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hotfix.models import HotfixStatus, PullRequestRef, Step, StepEvent
+from hotfix.render import duration, to_markdown
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def status(**overrides: object) -> HotfixStatus:
+    values: dict[str, object] = {
+        "repository": "acme/gaia-gateway",
+        "description": "login loop",
+        "requested_by": "dev-1",
+        "work_branch": "hotfix/2026-11-23_login-loop",
+        "prod_branch": "prod/hotfix/2026-11-23_login-loop",
+    }
+    values.update(overrides)
+    return HotfixStatus.model_validate(values)
+
+
+def test_markdown_names_step_wait_links_and_checklist() -> None:
+    text = to_markdown(
+        status(
+            step=Step.APPROVAL,
+            awaiting="an approving review on PR #3",
+            awaiting_who=["prod-reviewer-1"],
+            base_ref="main",
+            base_sha="9ef03dc54817cf4456fc",
+            pull_request=PullRequestRef(number=3, url="http://gh/pull/3"),
+            warnings=["no required reviewers on prod"],
+            timeline=[
+                StepEvent(step=Step.PREFLIGHT, started_at=T0, ended_at=T0 + timedelta(seconds=2)),
+                StepEvent(step=Step.APPROVAL, started_at=T0 + timedelta(seconds=2)),
+            ],
+        )
+    )
+    assert "**Step:** `approval`" in text
+    assert "an approving review on PR #3 (prod-reviewer-1)" in text
+    assert "[#3](http://gh/pull/3)" in text
+    assert "`main` @ `9ef03dc54817`" in text
+    assert "⚠ no required reviewers on prod" in text
+    assert "- [x] 5. Pull request into the prod branch" in text
+    assert "- [ ] 6. Approval and merge ◀" in text
+    assert "| preflight | 2026-11-23 09:00:00 | 2s |" in text
+
+
+def test_done_ticks_every_step() -> None:
+    text = to_markdown(status(step=Step.DONE))
+    assert "- [ ]" not in text
+
+
+def test_durations_are_short() -> None:
+    assert duration(T0, None) == "…"
+    assert duration(T0, T0 + timedelta(seconds=59)) == "59s"
+    assert duration(T0, T0 + timedelta(minutes=3, seconds=5)) == "3m05s"
+    assert duration(T0, T0 + timedelta(hours=5, minutes=1)) == "5h01m"
+    assert duration(T0, T0 + timedelta(days=3, hours=2)) == "3d02h"
+
+
+def test_details_stay_within_the_ui_limit() -> None:
+    text = to_markdown(status(warnings=["w" * 1000] * 40))
+    assert len(text.encode()) <= 19_000

@@ -1,0 +1,263 @@
+"""The real activities against the sandbox GitHub, on the real dev server, with the humans played
+through the GitHub API by the seeded users."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.client import GitHubClient
+from activities.github import GitHubActivities
+from activities.waits import GitHubWaits
+from hotfix import naming
+from hotfix.demo_humans import Humans, play_happy_path, wait_for
+from hotfix.models import AbortSignal, ChangesReadySignal, HotfixRequest, ProcessSettings, Step
+from hotfix.settings import WorkerSettings
+from worker import build_worker, collect_activities
+from workflows.hotfix import HotfixWorkflow
+
+pytestmark = pytest.mark.integration
+
+REPO = "acme/gaia-gateway"
+# PyGithub addresses the deploy workflow by its numeric id or by its file name.
+DISPATCH = r"/repos/acme/gaia-gateway/actions/workflows/[^/]+/dispatches"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def process(**overrides: Any) -> ProcessSettings:
+    defaults: dict[str, Any] = {
+        "poll_interval": timedelta(seconds=0.2),
+        "activity_timeout": timedelta(seconds=20),
+    }
+    return ProcessSettings(**{**defaults, **overrides})
+
+
+async def start(client: Client, task_queue: str, unique: str, **overrides: Any) -> WorkflowHandle:
+    request = HotfixRequest(
+        repository=REPO,
+        description=f"login loop {unique}",
+        requested_by="dev-1",
+        day=date(2026, 11, 23),
+        settings=process(**overrides),
+    )
+    return await client.start_workflow(
+        HotfixWorkflow.run,
+        request,
+        id=f"hotfix/{REPO}/it-{unique}",
+        task_queue=task_queue,
+    )
+
+
+def worker_settings(sandbox: Any, task_queue: str, env: WorkflowEnvironment) -> WorkerSettings:
+    return WorkerSettings(
+        temporal_address=env.client.service_client.config.target_host,
+        task_queue=task_queue,
+        github_url=sandbox.api_url,
+        github_token=SecretStr("sandbox-bot-token"),
+    )
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def fresh_lane(local_env: WorkflowEnvironment) -> AsyncIterator[None]:
+    """Every test has its own task queue, so a lane left by an earlier test would have no worker."""
+    yield
+    with contextlib.suppress(RPCError):
+        await local_env.client.get_workflow_handle(naming.lane_workflow_id(REPO)).terminate("test over")
+
+
+@pytest_asyncio.fixture
+async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
+    settings = worker_settings(sandbox, task_queue, local_env)
+    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
+    # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
+    activities = collect_activities(
+        GitHubActivities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2),
+        GitHubWaits(github),
+    )
+    async with build_worker(local_env.client, settings, github, task_queue, activities=activities):
+        yield
+
+
+def writes(sandbox: Any, method: str, pattern: str, status: int | None = None) -> list[dict[str, Any]]:
+    import re
+
+    return [
+        r
+        for r in sandbox.requests()
+        if r["method"] == method
+        and re.fullmatch(pattern, r["path"].removeprefix("/api/v3"))
+        and (status is None or r["status"] == status)
+    ]
+
+
+def prod_deployments(sandbox: Any) -> list[Any]:
+    repo = sandbox.github().get_repo(REPO)
+    return list(repo.get_deployments(environment="prod"))
+
+
+async def test_happy_path_end_to_end(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    handle = await start(local_env.client, task_queue, unique)
+    final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
+    result = await handle.result()
+    assert final.step == Step.DONE and result.status.step == Step.DONE
+
+    status = result.status
+    assert status.base_source == "deployment" and status.base_ref == "main"
+    repo = sandbox.github().get_repo(REPO)
+    assert status.base_sha == repo.get_branch("main").commit.sha
+    pr = repo.get_pull(status.pull_request.number)
+    assert pr.merged and pr.base.ref == status.prod_branch and pr.head.ref == status.work_branch
+    back = repo.get_pull(status.back_merge_pull_request.number)
+    assert back.merged and back.base.ref == "develop" and back.head.ref == status.prod_branch
+    # The new production deployment is the hotfix's prod branch, recorded by the deploy run.
+    latest = prod_deployments(sandbox)[0]
+    assert latest.ref == status.prod_branch and latest.sha == status.deployed_sha
+    assert next(iter(latest.get_statuses())).state == "success"
+    assert len(writes(sandbox, "POST", DISPATCH)) == 1
+    # The bot never approves anything: approvals come from the seeded people.
+    bot_reviews = [
+        r for r in sandbox.requests() if r["user"] == "hotfix-bot" and r["path"].endswith("/reviews")
+    ]
+    assert all(r["method"] == "GET" for r in bot_reviews)
+
+
+async def test_writes_survive_502_and_secondary_rate_limits(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    write_paths = [
+        ("POST", r"/repos/acme/gaia-gateway/git/refs"),
+        ("POST", r"/repos/acme/gaia-gateway/pulls"),
+        ("PUT", r"/repos/acme/gaia-gateway/pulls/\d+/merge"),
+        ("POST", DISPATCH),
+    ]
+    for method, path in write_paths:
+        sandbox.add_fault(method, path, status=502, body={"message": "Server Error"}, count=1)
+        sandbox.add_fault(
+            method,
+            path,
+            status=403,
+            body={
+                "message": "You have exceeded a secondary rate limit. "
+                "Please wait a few minutes before you try again.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+            },
+            headers={"Retry-After": "1"},
+            count=1,
+        )
+    handle = await start(local_env.client, task_queue, unique)
+    final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO), within=90)
+    assert final.step == Step.DONE
+    for method, path in write_paths:
+        statuses = [r["status"] for r in writes(sandbox, method, path)]
+        assert statuses[:2] == [502, 403], (path, statuses)
+    # Exactly one of each side effect, however many attempts it took.
+    assert len(writes(sandbox, "POST", write_paths[0][1], 201)) == 2  # two branches
+    assert len(writes(sandbox, "POST", write_paths[1][1], 201)) == 2  # PR and back-merge PR
+    merges = [r for r in writes(sandbox, "PUT", write_paths[2][1], 200) if r["user"] == "hotfix-bot"]
+    assert len(merges) == 1  # the back-merge is merged by a person, not the bot
+    dispatched = [r for r in writes(sandbox, "POST", write_paths[3][1]) if r["status"] in (200, 204)]
+    assert len(dispatched) == 1
+    runs = sandbox.github().get_repo(REPO).get_workflow("deploy.yml").get_runs(branch=final.prod_branch)
+    assert runs.totalCount == 1
+
+
+@pytest.fixture
+def worker_process_env(
+    local_env: WorkflowEnvironment, sandbox: Any, task_queue: str
+) -> Iterator[dict[str, str]]:
+    env = {
+        **os.environ,
+        "HOTFIX_TEMPORAL_ADDRESS": local_env.client.service_client.config.target_host,
+        "HOTFIX_TASK_QUEUE": task_queue,
+        "HOTFIX_GITHUB_URL": sandbox.api_url,
+        "HOTFIX_GITHUB_TOKEN": "sandbox-bot-token",
+        "HOTFIX_LOG_FORMAT": "json",
+    }
+    yield env
+
+
+def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "worker.py")],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def test_worker_killed_during_dispatch_makes_exactly_one_run(
+    local_env: WorkflowEnvironment,
+    sandbox: Any,
+    task_queue: str,
+    unique: str,
+    worker_process_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    dispatch = DISPATCH
+    runs_lookup = r"/repos/acme/gaia-gateway/actions/(workflows/[^/]+/)?runs"
+    # GHES before 3.21 refuses return_run_details, so the activity dispatches, then looks for its run:
+    # the worker dies in that look, after the run exists and before the activity could report it.
+    sandbox.add_fault(
+        "POST",
+        dispatch,
+        status=400,
+        body={"message": 'Invalid request.\n\n"return_run_details" is not a permitted key.'},
+        count=1,
+    )
+    log = tmp_path / "worker.log"
+    first = spawn_worker(worker_process_env, log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        handle = await start(local_env.client, task_queue, unique, activity_timeout=timedelta(seconds=4))
+        humans = Humans(sandbox.api_url, REPO)
+        status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes", within=60)
+        await asyncio.to_thread(humans.push_change, status.work_branch)
+        await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+        status = await wait_for(
+            handle, lambda s: s.pull_request is not None and s.step == Step.APPROVAL, "PR"
+        )
+        assert status.pull_request is not None
+        # Arm the trap only now: every look for the run hangs until the worker is dead.
+        sandbox.add_fault("GET", runs_lookup, delay=8, count=3)
+        await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
+        deadline = time.monotonic() + 60
+        while not writes(sandbox, "POST", dispatch, 204):
+            assert time.monotonic() < deadline, "the dispatch never happened"
+            await asyncio.sleep(0.05)
+        first.kill()
+        first.wait()
+        sandbox.clear_faults()
+        second = spawn_worker(worker_process_env, log)
+        status = await wait_for(
+            handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run"
+        )
+        runs = list(
+            sandbox.github().get_repo(REPO).get_workflow("deploy.yml").get_runs(branch=status.prod_branch)
+        )
+        assert [run.id for run in runs] == [status.run_id]
+        assert len(writes(sandbox, "POST", dispatch, 204)) == 1
+        await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+        await handle.result()
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=15)

@@ -1,0 +1,93 @@
+"""docker-compose.yml cannot run on the build machines; check what can be checked without Docker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hotfix.settings import ProcessDefaults, WorkerSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWN = {f"HOTFIX_{name.upper()}" for name in (*WorkerSettings.model_fields, *ProcessDefaults.model_fields)}
+WORKER_KNOWN = {f"HOTFIX_{name.upper()}" for name in WorkerSettings.model_fields}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def env_keys(service: dict[str, Any]) -> set[str]:
+    environment = service.get("environment", {})
+    if isinstance(environment, list):
+        return {item.split("=", 1)[0] for item in environment}
+    return set(environment)
+
+
+def test_it_names_the_production_services(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert {"postgresql", "temporal", "temporal-ui", "worker"} <= set(services)
+    assert services["postgresql"]["image"].startswith("postgres:")
+    assert services["temporal"]["image"].startswith("temporalio/server:")
+    assert services["temporal-ui"]["image"].startswith("temporalio/ui:")
+    # Schema set-up and the search attributes, as one-shots before the server and the worker.
+    assert services["temporal-schema"]["image"].startswith("temporalio/admin-tools:")
+    setup = services["temporal-setup"]
+    script = "\n".join(setup["command"])
+    for name in ("HotfixRepository", "HotfixStep"):
+        assert name in script
+    assert "search-attribute create" in script and "--type Keyword" in script
+    assert (
+        services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
+    )
+    assert services["worker"]["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
+
+
+def test_the_worker_is_built_here_and_configured_like_the_settings_model(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    assert worker["build"] == "."
+    assert (ROOT / "Dockerfile").is_file()
+    assert worker["env_file"] == ".env"
+    keys = env_keys(worker)
+    assert keys <= WORKER_KNOWN, keys - WORKER_KNOWN
+    assert {"HOTFIX_TEMPORAL_ADDRESS", "HOTFIX_TEMPORAL_NAMESPACE", "HOTFIX_TASK_QUEUE"} <= keys
+    # The secret never sits in a file that is committed.
+    assert "HOTFIX_GITHUB_TOKEN" not in keys
+
+
+def test_the_worker_gets_time_to_finish_activities(compose: dict[str, Any]) -> None:
+    import worker as worker_module
+
+    grace = compose["services"]["worker"]["stop_grace_period"]
+    assert grace.endswith("s") and int(grace[:-1]) > worker_module.GRACEFUL_SHUTDOWN.total_seconds()
+
+
+def test_env_example_holds_only_known_settings() -> None:
+    text = (ROOT / ".env.example").read_text()
+    # Commented-out examples count too: they must be real settings as well.
+    keys = set(re.findall(r"^#?\s*(HOTFIX_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    assert keys <= KNOWN, keys - KNOWN
+    assert {"HOTFIX_GITHUB_URL", "HOTFIX_GITHUB_TOKEN"} <= keys
+
+
+def test_env_example_loads_as_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(KNOWN):
+        monkeypatch.delenv(key, raising=False)
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    monkeypatch.chdir(tmp_path)
+    settings = WorkerSettings()
+    assert settings.github_url.endswith("/api/v3")
+    ProcessDefaults()  # durations and the rest parse as written
+
+
+def test_the_dockerfile_runs_the_worker() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.1[1-9]", dockerfile, flags=re.MULTILINE)
+    assert 'ENTRYPOINT ["hotfix-worker"]' in dockerfile
+    assert re.search(r"^USER \w+", dockerfile, flags=re.MULTILINE)

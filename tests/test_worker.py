@@ -1,0 +1,196 @@
+"""worker.py: settings checked at start, search attributes registered, log context, metrics, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import structlog
+from temporalio import activity, workflow
+from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+import worker
+from activities.github import GitHubActivities
+from activities.waits import GitHubWaits
+from hotfix.temporal import ensure_search_attributes
+
+ROOT = Path(__file__).resolve().parents[1]
+HOTFIX_ENV = [key for key in os.environ if key.startswith("HOTFIX_")]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in HOTFIX_ENV:
+        monkeypatch.delenv(key, raising=False)
+    # Settings also read ./.env; a developer's own must not change what these tests see.
+    monkeypatch.chdir(tmp_path)
+
+
+def run_worker(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "worker.py")],
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_worker({}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: HOTFIX_GITHUB_TOKEN is not set")
+
+
+def test_a_malformed_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_worker({"HOTFIX_GITHUB_TOKEN": "t", "HOTFIX_GITHUB_URL": "github.example.com"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(
+        "error: invalid HOTFIX_GITHUB_URL: HOTFIX_GITHUB_URL must be an http(s) URL"
+    )
+    assert "t" not in result.stderr.split("got")[0].split()  # the token is never echoed
+
+
+def test_an_unreachable_server_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+    result = run_worker({"HOTFIX_GITHUB_TOKEN": "t", "HOTFIX_TEMPORAL_ADDRESS": address}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: cannot reach the Temporal server at {address}")
+    assert "make up" in result.stderr
+
+
+def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTFIX_GITHUB_TOKEN", "ghs_secret")
+    monkeypatch.setenv("HOTFIX_GITHUB_URL", "https://ghe.example.com/api/v3/")
+    settings = worker.load_settings()
+    assert settings.github_url == "https://ghe.example.com/api/v3"
+    assert "ghs_secret" not in repr(settings) and "ghs_secret" not in str(settings.model_dump())
+
+
+def test_activities_are_collected_by_their_definitions() -> None:
+    unused: Any = object()
+    found = worker.collect_activities(GitHubActivities(unused), GitHubWaits(unused))
+    names = {fn.__name__ for fn in found}
+    assert {"preflight", "find_base", "create_branch", "dispatch_deploy", "cleanup"} <= names
+    assert {"wait_checks", "wait_review", "wait_run"} <= names
+    assert "__init__" not in names
+
+
+async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironment) -> None:
+    namespace = f"ns-{uuid.uuid4().hex[:8]}"
+    await local_env.client.workflow_service.register_namespace(
+        RegisterNamespaceRequest(namespace=namespace, workflow_execution_retention_period=_duration(days=1))
+    )
+    assert await ensure_search_attributes(local_env.client, namespace) == ["HotfixRepository", "HotfixStep"]
+    assert await ensure_search_attributes(local_env.client, namespace) == []
+
+
+def _duration(days: int) -> Any:
+    from google.protobuf.duration_pb2 import Duration
+
+    value = Duration()
+    value.FromTimedelta(timedelta(days=days))
+    return value
+
+
+# Activity log context: what an activity sees in structlog's context vars, sync and async.
+
+
+@activity.defn(name="context_sync")
+def context_sync() -> dict[str, Any]:
+    return dict(structlog.contextvars.get_contextvars())
+
+
+@activity.defn(name="context_async")
+async def context_async() -> dict[str, Any]:
+    return dict(structlog.contextvars.get_contextvars())
+
+
+# Unsandboxed: the sandbox would re-import this test module, and it imports what workflows may not.
+@workflow.defn(sandboxed=False)
+class LogContextWorkflow:
+    @workflow.run
+    async def run(self) -> list[dict[str, Any]]:
+        return [
+            await workflow.execute_activity(name, start_to_close_timeout=timedelta(seconds=30))
+            for name in ("context_sync", "context_async")
+        ]
+
+
+async def test_activity_lines_carry_workflow_run_activity_and_attempt(
+    local_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as executor:
+        async with Worker(
+            local_env.client,
+            task_queue=task_queue,
+            workflows=[LogContextWorkflow],
+            activities=[context_sync, context_async],
+            activity_executor=executor,
+            interceptors=[worker.ActivityLogContext()],
+        ):
+            wid = f"log-context-{uuid.uuid4()}"
+            handle = await local_env.client.start_workflow(
+                LogContextWorkflow.run, id=wid, task_queue=task_queue
+            )
+            seen = await handle.result()
+    for context, name in zip(seen, ("context_sync", "context_async"), strict=True):
+        assert context == {"workflow_id": wid, "run_id": handle.result_run_id, "activity": name, "attempt": 1}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_worker_serves_metrics_and_stops_on_sigterm(
+    local_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    metrics_port = _free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOTFIX_GITHUB_TOKEN": "sandbox-bot-token",
+        "HOTFIX_TEMPORAL_ADDRESS": local_env.client.service_client.config.target_host,
+        "HOTFIX_TASK_QUEUE": f"tq-{uuid.uuid4()}",
+        "HOTFIX_METRICS_PORT": str(metrics_port),
+        "HOTFIX_LOG_FORMAT": "json",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=tmp_path, env=env, stderr=sink)
+        try:
+            deadline = time.monotonic() + 30
+            while '"worker started"' not in log.read_text():
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+            assert "temporal_" in metrics
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=45) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = log.read_text()
+    assert '"worker stopped"' in text
+    assert "sandbox-bot-token" not in text
