@@ -67,6 +67,10 @@ IO_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=2),
 )
+# Versions of the workflow code that running hotfixes must replay through (see README, "Upgrading").
+# 1: an abort no longer waits for a GitHub action that is still retrying.
+ABORT_INTERRUPTS_ACTIONS = "abort-interrupts-actions"
+
 # Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
 SLOW = 5
 
@@ -590,6 +594,9 @@ class HotfixWorkflow:
                 await self._blocked(err)
                 fresh = True
 
+    def _action_over(self, handle: Any) -> bool:
+        return bool(handle.done()) or self._abort is not None
+
     def _count_above(self, counter: str, seen: int) -> bool:
         value: int = getattr(self, counter)
         return value > seen
@@ -641,9 +648,19 @@ class HotfixWorkflow:
         timeout = self._settings.activity_timeout * (SLOW if slow else 1)
         while True:
             try:
-                return await workflow.execute_activity_method(
+                if not workflow.patched(ABORT_INTERRUPTS_ACTIONS):
+                    return await workflow.execute_activity_method(
+                        method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
+                    )
+                handle = workflow.start_activity_method(
                     method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
                 )
+                # While GitHub is down an action retries for as long as it takes; an abort must not.
+                await workflow.wait_condition(partial(self._action_over, handle))
+                if not handle.done():
+                    handle.cancel()
+                    raise _Stop(Step.ABORTED, self._require(self._abort).reason)
+                return handle.result()
             except ActivityError as err:
                 if self._status.step == Step.PREFLIGHT or _non_retryable(err) is None:
                     raise

@@ -111,7 +111,12 @@ def prod_deployments(sandbox: Any) -> list[Any]:
 
 
 async def test_happy_path_end_to_end(
-    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+    local_env: WorkflowEnvironment,
+    sandbox: Any,
+    worker: None,
+    task_queue: str,
+    unique: str,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     handle = await start(local_env.client, task_queue, unique)
     final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
@@ -131,6 +136,12 @@ async def test_happy_path_end_to_end(
     assert latest.ref == status.prod_branch and latest.sha == status.deployed_sha
     assert next(iter(latest.get_statuses())).state == "success"
     assert len(writes(sandbox, "POST", DISPATCH)) == 1
+    # The token lives in the worker only: not in the history, not in the logs.
+    history = (await handle.fetch_history()).to_json()
+    assert "sandbox-bot-token" not in history and "Authorization" not in history
+    logs = capfd.readouterr()
+    assert "activity=create_branch" in logs.out + logs.err or '"activity": "create_branch"' in logs.out + logs.err
+    assert "sandbox-bot-token" not in logs.out + logs.err
     # The bot never approves anything: approvals come from the seeded people.
     bot_reviews = [
         r for r in sandbox.requests() if r["user"] == "hotfix-bot" and r["path"].endswith("/reviews")

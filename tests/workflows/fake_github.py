@@ -88,6 +88,7 @@ class FakeGitHub:
         self.cleanups: list[CleanupInput] = []
         self.calls: list[str] = []
         self.preflight_failure: str | None = None
+        self.down = False  # GitHub answers 502 to everything the doubles are asked
         self.cherry_conflict: bool = False
         self.deploy_reviewers = ["prod-reviewer-1", "prod-reviewer-2"]
 
@@ -151,6 +152,8 @@ class FakeActivities:
     @activity.defn
     async def preflight(self, input: PreflightInput) -> PreflightResult:
         self._called("preflight")
+        if self.gh.down:
+            raise ApplicationError("GitHub answered 502", type="GitHubUnavailable")
         checks = [PreflightCheck(name="repository", outcome="pass", detail=input.repository)]
         if self.gh.preflight_failure:
             checks.append(

@@ -1,18 +1,22 @@
 """Record the histories the replay tests replay: `python -m tests.workflows.record_histories`.
 
-Run it again only when a change is *meant* to be incompatible (and then add a `workflow.patched`
-branch instead if any hotfix could still be running on the old code).
+With no argument it records only the scenarios that have no history yet; name scenarios to
+re-record them. Re-record only when a change is *meant* to be incompatible, and even then prefer a
+`workflow.patched` branch while any hotfix could still be running on the old code.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -30,7 +34,47 @@ from workflows.lane import LaneWorkflow
 HERE = Path(__file__).parent / "histories"
 
 
-async def record() -> None:
+async def happy_path(h: Harness) -> WorkflowHandle:
+    handle = await h.start("happy path")
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await finish_back_merge(h, handle)
+    return handle
+
+
+async def abort(h: Harness) -> WorkflowHandle:
+    handle = await h.start("aborted")
+    await h.reach(handle, Step.CHANGES)
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
+    await handle.result()
+    return handle
+
+
+async def abort_during_action(h: Harness) -> WorkflowHandle:
+    """Recorded after the `abort-interrupts-actions` patch: its history carries the patch marker."""
+    h.gh.down = True
+    handle = await h.start("github down")
+    for _ in range(200):
+        if h.gh.calls.count("preflight") >= 2:
+            break
+        await asyncio.sleep(0.05)
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="GitHub is down", by="dev-1"))
+    await handle.result()
+    h.gh.down = False
+    return handle
+
+
+# happy_path and abort were recorded before the patch and replay its old branch; keep them.
+SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
+    "happy_path": happy_path,
+    "abort": abort,
+    "abort_during_action": abort_during_action,
+}
+
+
+async def record(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
@@ -52,19 +96,8 @@ async def record() -> None:
         activities=[*FakeActivities(gh).all(), LaneActivities(env.client, task_queue).enqueue],
     ):
         h = Harness(env, gh, task_queue, "replay")
-        happy = await h.start("happy path")
-        status = await drive_to_deploy_approval(h, happy)
-        assert status.run_id is not None
-        gh.approve_run(status.run_id)
-        await happy.signal(HotfixWorkflow.recheck, RecheckSignal())
-        await finish_back_merge(h, happy)
-
-        aborted = await h.start("aborted")
-        await h.reach(aborted, Step.CHANGES)
-        await aborted.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
-        await aborted.result()
-
-        for name, handle in (("happy_path", happy), ("abort", aborted)):
+        for name in names:
+            handle = await SCENARIOS[name](h)
             history = await handle.fetch_history()
             data = json.loads(history.to_json())
             (HERE / f"{name}.json").write_text(
@@ -76,4 +109,8 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    wanted = sys.argv[1:] or [name for name in SCENARIOS if not (HERE / f"{name}.json").exists()]
+    unknown = set(wanted) - set(SCENARIOS)
+    if unknown:
+        sys.exit(f"unknown scenario(s) {sorted(unknown)}; known: {sorted(SCENARIOS)}")
+    asyncio.run(record(wanted))

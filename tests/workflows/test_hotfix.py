@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -359,3 +360,19 @@ async def test_preflight_failure_has_no_side_effects(harness: Harness) -> None:
     status = await handle.query(HotfixWorkflow.status)
     assert status.step == Step.FAILED
     assert status.reason and "prod/hotfix/*" in status.reason
+
+
+async def test_abort_while_an_action_is_still_retrying(harness: Harness) -> None:
+    h = harness
+    h.gh.down = True
+    handle = await h.start()
+    for _ in range(200):
+        if h.gh.calls.count("preflight") >= 2:
+            break
+        await asyncio.sleep(0.025)
+    assert h.gh.calls.count("preflight") >= 2, "preflight was not retried"
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="GitHub is down, will do it by hand"))
+    result = await handle.result()
+    assert result.status.step == Step.ABORTED
+    assert result.status.reason == "GitHub is down, will do it by hand"
+    assert h.gh.cleanups == [], "nothing was made, so nothing is cleaned up"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from hotfix.models import HotfixRequest, HotfixResult
-from workflows.hotfix import HotfixWorkflow
+from workflows.hotfix import ABORT_INTERRUPTS_ACTIONS, HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -25,7 +26,20 @@ def load(path: Path) -> WorkflowHistory:
 
 
 def test_the_recorded_histories_are_there() -> None:
-    assert {p.stem for p in HISTORIES} == {"happy_path", "abort"}
+    assert {p.stem for p in HISTORIES} == {"happy_path", "abort", "abort_during_action"}
+
+
+def test_old_histories_predate_the_patch_and_new_ones_carry_it() -> None:
+    # The old branch of `workflow.patched` is only exercised while histories without the marker exist.
+    for path in HISTORIES:
+        patches = {
+            json.loads(base64.b64decode(payload["data"]))["id"]
+            for event in json.loads(path.read_text())["history"]["events"]
+            if event.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
+            for payload in event["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
+        }
+        expected = {ABORT_INTERRUPTS_ACTIONS} if path.stem == "abort_during_action" else set()
+        assert patches == expected, path.stem
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
