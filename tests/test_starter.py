@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 import starter
 from hotfix.models import HotfixStatus, Step
 from hotfix.settings import WorkerSettings
+from hotfix.temporal import has_pollers
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from worker import build_worker
 
@@ -240,6 +241,14 @@ async def server(local_env: WorkflowEnvironment, task_queue: str) -> AsyncIterat
         activities=FakeActivities(github).all(),
     )
     async with worker:
+        # The CLI refuses a task queue nobody polls yet; a worker registers its first poll a moment
+        # after it starts.
+        for _ in range(200):
+            if await has_pollers(local_env.client, task_queue):
+                break
+            await asyncio.sleep(0.025)
+        else:
+            raise AssertionError(f"the test worker never polled {task_queue}")
         yield Server(local_env, task_queue, github)
 
 
