@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix import naming
-from hotfix.models import LaneEnqueueSignal, LaneInput, LaneResult
+from hotfix.models import HotfixAliveInput, HotfixAliveResult, LaneEnqueueSignal, LaneInput, LaneResult
 
 
 class LaneActivities:
@@ -33,3 +34,14 @@ class LaneActivities:
             static_summary=f"Hotfix lane for {input.repository}",
         )
         return LaneResult(lane_workflow_id=lane_id)
+
+    @activity.defn
+    async def hotfix_alive(self, input: HotfixAliveInput) -> HotfixAliveResult:
+        """Whether a hotfix still runs: one terminated from outside never tells its lane."""
+        try:
+            description = await self._client.get_workflow_handle(input.workflow_id).describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return HotfixAliveResult(alive=False)
+            raise
+        return HotfixAliveResult(alive=description.status == WorkflowExecutionStatus.RUNNING)

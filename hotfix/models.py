@@ -202,6 +202,14 @@ class LaneResult(BaseModel):
     lane_workflow_id: str
 
 
+class HotfixAliveInput(BaseModel):
+    workflow_id: str
+
+
+class HotfixAliveResult(BaseModel):
+    alive: bool
+
+
 class FindBaseInput(BaseModel):
     repository: str
     environment: str

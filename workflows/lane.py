@@ -13,9 +13,11 @@ from functools import partial
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from hotfix.models import LaneEnqueueSignal, LaneGrantSignal, LaneReleaseSignal
+    from activities.lane import LaneActivities
+    from hotfix.models import HotfixAliveInput, LaneEnqueueSignal, LaneGrantSignal, LaneReleaseSignal
 
 # An empty lane lingers a little so a burst of hotfixes reuses one run.
 IDLE = timedelta(hours=1)
@@ -54,11 +56,23 @@ class LaneWorkflow:
             try:
                 await workflow.wait_condition(partial(self._moved, head), timeout=PROBE)
             except TimeoutError:
-                # Telling the head again fails if it is gone, which drops it from the lane.
-                self._told.pop(head, None)
+                await self._drop_if_gone(head)
             if self._grants >= GRANTS_PER_RUN or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(LaneState(queue=self._queue))
+
+    async def _drop_if_gone(self, head: str) -> None:
+        # Asked of Temporal, not of the hotfix: a signal per probe would grow the hotfix's history.
+        alive = await workflow.execute_activity_method(
+            LaneActivities.hotfix_alive,
+            HotfixAliveInput(workflow_id=head),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+        )
+        if not alive.alive and head in self._queue:
+            workflow.logger.warning("dropping %s from the lane: it no longer runs", head)
+            self._queue.remove(head)
+            self._told.pop(head, None)
 
     def _moved(self, head: str) -> bool:
         return not self._queue or self._queue[0] != head or self._changed()

@@ -140,7 +140,10 @@ async def test_happy_path_end_to_end(
     history = (await handle.fetch_history()).to_json()
     assert "sandbox-bot-token" not in history and "Authorization" not in history
     logs = capfd.readouterr()
-    assert "activity=create_branch" in logs.out + logs.err or '"activity": "create_branch"' in logs.out + logs.err
+    assert (
+        "activity=create_branch" in logs.out + logs.err
+        or '"activity": "create_branch"' in logs.out + logs.err
+    )
     assert "sandbox-bot-token" not in logs.out + logs.err
     # The bot never approves anything: approvals come from the seeded people.
     bot_reviews = [

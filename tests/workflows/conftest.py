@@ -91,7 +91,7 @@ async def harness(ts_env: WorkflowEnvironment, task_queue: str, unique: str) -> 
         ts_env.client,
         task_queue=task_queue,
         workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*fakes.all(), lane.enqueue],
+        activities=[*fakes.all(), lane.enqueue, lane.hotfix_alive],
     ):
         harness = Harness(ts_env, gh, task_queue, unique)
         yield harness

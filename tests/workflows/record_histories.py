@@ -25,6 +25,7 @@ from tests.conftest import add_search_attributes, venv_binary
 from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
+from worker import collect_activities
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
@@ -83,7 +84,7 @@ async def record(names: list[str]) -> None:
         env.client,
         task_queue=task_queue,
         workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*FakeActivities(gh).all(), LaneActivities(env.client, task_queue).enqueue],
+        activities=[*FakeActivities(gh).all(), *collect_activities(LaneActivities(env.client, task_queue))],
     ):
         h = Harness(env, gh, task_queue, "replay")
         for name in names:
