@@ -73,22 +73,20 @@ def to_markdown(status: HotfixStatus) -> str:
         lines.append(f"- Back-merge: {_link(f'#{pr.number}', pr.url)} into `{status.default_branch}`")
     for warning in status.warnings:
         lines.append(f"- ⚠ {warning}")
-    lines.append("")
+    # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54).
+    lines += ["", "#### Runbook", ""]
     current = _ORDER.get(status.step, len(RUNBOOK) if status.step == Step.DONE else -1)
     for step, label in RUNBOOK:
         index = _ORDER[step]
-        mark = "x" if status.step == Step.DONE or index < current else " "
-        pointer = (
-            " ◀"
-            if step == status.step or (status.step == Step.DEPLOY_FAILED and step == Step.DEPLOYING)
-            else ""
-        )
-        lines.append(f"- [{mark}] {label.strip()}{pointer}")
+        here = step == status.step or (status.step == Step.DEPLOY_FAILED and step == Step.DEPLOYING)
+        mark = "✅" if status.step == Step.DONE or index < current else "▶️" if here else "⬜"
+        lines.append(f"{mark} {label.strip()}  ")
     if status.timeline:
-        lines += ["", "| step | started | took |", "|---|---|---|"]
+        lines += ["", "#### Timeline (UTC)", ""]
         for event in status.timeline:
             started = event.started_at.strftime("%Y-%m-%d %H:%M:%S")
-            lines.append(f"| {event.step.value} | {started} | {duration(event.started_at, event.ended_at)} |")
+            took = duration(event.started_at, event.ended_at)
+            lines.append(f"- `{event.step.value}` started {started}, took {took}")
     text = "\n".join(lines)
     # The UI keeps at most 20,000 bytes of current details.
     return text if len(text.encode()) <= 19_000 else text.encode()[:19_000].decode(errors="ignore")

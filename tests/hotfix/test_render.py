@@ -43,14 +43,17 @@ def test_markdown_names_step_wait_links_and_checklist() -> None:
     assert "[#3](http://gh/pull/3)" in text
     assert "`main` @ `9ef03dc54817`" in text
     assert "⚠ no required reviewers on prod" in text
-    assert "- [x] 5. Pull request into the prod branch" in text
-    assert "- [ ] 6. Approval and merge ◀" in text
-    assert "| preflight | 2026-11-23 09:00:00 | 2s |" in text
+    assert "✅ 5. Pull request into the prod branch" in text
+    assert "▶️ 6. Approval and merge" in text
+    assert "⬜ 7. Dispatch the deploy workflow" in text
+    assert "- `preflight` started 2026-11-23 09:00:00, took 2s" in text
+    assert "- `approval` started 2026-11-23 09:00:02, took …" in text
 
 
 def test_done_ticks_every_step() -> None:
     text = to_markdown(status(step=Step.DONE))
-    assert "- [ ]" not in text
+    assert "⬜" not in text and "▶️" not in text
+    assert text.count("✅") == 11
 
 
 def test_durations_are_short() -> None:
