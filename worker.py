@@ -43,6 +43,7 @@ ACTIVITY_THREADS = MAX_CONCURRENT_ACTIVITIES
 # On SIGTERM running activities get this long to finish; then they are cancelled and Temporal
 # retries them elsewhere (all are idempotent). docker-compose's stop_grace_period is longer.
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 log = structlog.get_logger("worker")
 
@@ -116,6 +117,9 @@ def build_worker(
         activity_executor=activity_executor or ThreadPoolExecutor(ACTIVITY_THREADS, "hotfix-activity"),
         max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        # A poll learns it was cancelled (a nudge, an abort) only when a heartbeat reaches the server;
+        # the SDK's default throttle of up to 60 s left cancelled polls calling GitHub that long.
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         interceptors=[ActivityLogContext()],
     )
 

@@ -7,6 +7,7 @@ script replaces only its own section (bench/sandbox_throughput.py keeps its `## 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import platform
 import re
@@ -120,9 +121,11 @@ def median_max(values: Iterable[float]) -> tuple[float, float]:
 
 
 def machine_note() -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, {os.cpu_count()} cores, "
-        f"{platform.system()} {platform.machine()}, offline (loopback only)"
+        f"{platform.system()} {platform.machine()}, offline (loopback only); load average when written "
+        f"{load}"
     )
 
 
@@ -136,13 +139,20 @@ def command_line() -> str:
 
 
 def write_section(key: str, title: str, body: str) -> None:
-    """Replace (or append) the section between `<!-- bench:key -->` and `<!-- /bench:key -->`."""
+    """Replace (or append) this benchmark's section: `## title`, then the body between
+    `<!-- bench:key -->` and `<!-- /bench:key -->`.
+
+    The heading comes before the start marker because bench/sandbox_throughput.py replaces its own
+    section up to the next `## ` line: a marker above a heading would be swallowed by it.
+    """
     start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
-    block = f"{start}\n## {title}\n\n{body.strip()}\n{end}\n"
+    block = f"## {title}\n{start}\n\n{body.strip()}\n{end}\n"
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.S)
+    pattern = re.compile(
+        r"(^## [^\n]*\n)?" + re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.S | re.M
+    )
     if pattern.search(text):
-        text = pattern.sub(lambda _: block, text)
+        text = pattern.sub(lambda _: block, text, count=1)
     else:
         text = text.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(text)
@@ -161,11 +171,17 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
     """The real workflows and real GitHub activities (production defaults, but no 1 s write pacing)."""
     from pydantic import SecretStr
 
+    import worker
     from activities.client import GitHubClient
     from activities.github import GitHubActivities
     from activities.waits import GitHubWaits
     from hotfix.settings import WorkerSettings
     from worker import build_worker, collect_activities
+
+    # An aborted hotfix's poll activity learns of its cancellation only at its next heartbeat, which
+    # the SDK throttles to 80% of the heartbeat timeout (up to a minute); the worker's 30 s graceful
+    # shutdown would wait for it at the end of every benchmark. Here only: the workflows are over.
+    worker.GRACEFUL_SHUTDOWN = timedelta(seconds=1)
 
     settings = WorkerSettings(
         temporal_address=env.client.service_client.config.target_host,
@@ -184,3 +200,14 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
 
 def new_task_queue() -> str:
     return f"bench-{uuid.uuid4().hex[:8]}"
+
+
+def quiet_logs() -> None:
+    """Warnings only. An aborted hotfix's poll activity is cancelled while it sleeps, which the SDK
+    logs as a warning with a traceback ("Completing activity as failed"); that is expected here."""
+    import structlog
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
+    # The activities log every step at INFO through structlog; the benchmarks print their own summary.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
