@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("api_calls.py", 600),
     ("history_events.py", 600),
     ("reaction_time.py", 600),
+    ("cancelled_poll.py", 300),
     ("worker_memory.py", 1200),
     ("suite_time.py", 2400),
 ]
