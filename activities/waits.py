@@ -264,12 +264,16 @@ class GitHubWaits:
             reviewers: list[str] = []
             if run.get("status") == "waiting":
                 reviewers = self._pending_reviewers(api, input)
+            rejected = False
+            if run.get("status") == "completed" and run.get("conclusion") != "success":
+                rejected = self._rejected(api, input)
             return RunObservation(
                 status=str(run.get("status")),
                 conclusion=run.get("conclusion"),
                 html_url=str(run.get("html_url") or ""),
                 head_sha=run.get("head_sha"),
                 pending_reviewers=reviewers,
+                rejected=rejected,
             )
 
         return await poll(
@@ -279,6 +283,16 @@ class GitHubWaits:
             what=f"run {input.run_id}",
             describe=lambda seen: f"{seen.status} {seen.conclusion or ''}".strip(),
         )
+
+    def _rejected(self, api: RepoApi, input: WaitRunInput) -> bool:
+        """Whether the latest review of the run's deployments rejected it (GitHub lists them in order)."""
+        approvals = api.json(
+            "GET",
+            f"/actions/runs/{input.run_id}/approvals",
+            what=f"get approvals of run {input.run_id}",
+            permission="actions:read",
+        )
+        return bool(approvals) and approvals[-1].get("state") == "rejected"
 
     def _pending_reviewers(self, api: RepoApi, input: WaitRunInput) -> list[str]:
         pending = api.json(

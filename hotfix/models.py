@@ -350,6 +350,8 @@ class RunObservation(BaseModel):
     html_url: str
     head_sha: str | None = None
     pending_reviewers: list[str] = Field(default_factory=list)  # who can approve now
+    # Completed unsuccessfully because a reviewer rejected it: then nothing was deployed.
+    rejected: bool = False
 
 
 class RunInput(BaseModel):

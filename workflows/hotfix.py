@@ -70,6 +70,8 @@ IO_RETRY = RetryPolicy(
 # Versions of the workflow code that running hotfixes must replay through (see README, "Upgrading").
 # 1: an abort no longer waits for a GitHub action that is still retrying.
 ABORT_INTERRUPTS_ACTIONS = "abort-interrupts-actions"
+# 2: a deploy run that failed without a rejection counts as deployed, so an abort deletes nothing.
+FAILED_RUN_MAY_HAVE_DEPLOYED = "failed-run-may-have-deployed"
 
 # Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
 SLOW = 5
@@ -424,6 +426,9 @@ class HotfixWorkflow:
                 self._status.message = f"deployed {self._status.prod_branch} to {self._settings.environment}"
                 return
             elif run.status == "completed":
+                # A failed deploy may have changed production half-way; only a rejection surely did not.
+                if workflow.patched(FAILED_RUN_MAY_HAVE_DEPLOYED) and not run.rejected:
+                    self._deploy_started = True
                 await self._deploy_failed(run_id, run)
                 last = None
                 deadline = workflow.now() + self._settings.deploy_approval_timeout

@@ -171,3 +171,40 @@ async def test_wait_run_reports_reviewers_then_completion(
     # What is deployed now is the hotfix branch: the next hotfix starts from it.
     live = run(acts.find_base, FindBaseInput(repository=REPO, environment="prod", main_branch="main"))
     assert (live.source, live.ref, live.sha) == ("deployment", PROD, base)
+
+
+@pytest.mark.parametrize("state", ["rejected", "approved"])
+async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
+    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any, state: str
+) -> None:
+    repo = _repo(sandbox)
+    base = repo.get_git_ref("heads/main").object.sha
+    if state == "approved":
+        # The sandbox fails the deploy job of a head whose message says so, after approval.
+        base = repo.create_git_commit(
+            "[deploy-fail] breaks the deploy", repo.get_git_commit(base).tree, [repo.get_git_commit(base)]
+        ).sha
+    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
+    ref = run(
+        acts.dispatch_deploy,
+        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
+    )
+    arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
+    seen = await environment().run(waits.wait_run, arg)
+    while seen.status != "waiting":
+        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+
+    def review() -> None:
+        requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
+        _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
+        requester.requestJsonAndCheck(
+            "POST",
+            f"/repos/{REPO}/actions/runs/{ref.run_id}/pending_deployments",
+            input={"environment_ids": [env["id"]], "state": state, "comment": state},
+        )
+
+    await asyncio.to_thread(review)
+    while seen.status != "completed":
+        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+    assert seen.conclusion == "failure"
+    assert seen.rejected is (state == "rejected")

@@ -70,6 +70,7 @@ class FakeRun:
     sha: str
     status: str = "waiting"
     conclusion: str | None = None
+    rejected: bool = False
 
 
 class FakeGitHub:
@@ -118,7 +119,7 @@ class FakeGitHub:
 
     def reject_run(self, run_id: int) -> None:
         run = self.runs[run_id]
-        run.status, run.conclusion = "completed", "failure"
+        run.status, run.conclusion, run.rejected = "completed", "failure", True
 
     def deploy_elsewhere(self, branch: str) -> None:
         """Someone deploys another branch by hand: the drift the guard exists for."""
@@ -241,7 +242,7 @@ class FakeActivities:
     async def rerun_failed_jobs(self, input: RunInput) -> RerunResult:
         self._called("rerun_failed_jobs")
         run = self.gh.runs[input.run_id]
-        run.status, run.conclusion = "waiting", None
+        run.status, run.conclusion, run.rejected = "waiting", None, False
         return RerunResult(run_id=input.run_id, rerun=True)
 
     @activity.defn
@@ -308,6 +309,7 @@ class FakeActivities:
             html_url=f"https://gh/runs/{run.run_id}",
             head_sha=run.sha,
             pending_reviewers=self.gh.deploy_reviewers if run.status == "waiting" else [],
+            rejected=run.rejected,
         )
         if seen == input.last:
             raise not_yet("run")

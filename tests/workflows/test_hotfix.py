@@ -276,6 +276,8 @@ async def test_cancellation_behaves_like_abort(harness: Harness) -> None:
 async def test_second_hotfix_waits_then_bases_on_the_first(harness: Harness) -> None:
     h = harness
     first = await h.start("first fix")
+    # Started together, either could reach the lane first; the runbook case is one already in flight.
+    await h.reach(first, Step.CHANGES)
     second = await h.start("second fix")
     queued = await h.reach(second, Step.QUEUED, lambda s: s.queued_behind is not None)
     assert queued.queued_behind == f"hotfix-test/{h.unique}/first fix"
@@ -376,3 +378,19 @@ async def test_abort_while_an_action_is_still_retrying(harness: Harness) -> None
     assert result.status.step == Step.ABORTED
     assert result.status.reason == "GitHub is down, will do it by hand"
     assert h.gh.cleanups == [], "nothing was made, so nothing is cleaned up"
+
+
+async def test_abort_after_a_failed_deployment_deletes_nothing(harness: Harness) -> None:
+    h = harness
+    handle = await h.start()
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id, conclusion="failure")  # approved, then the deploy job failed
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.DEPLOY_FAILED)
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="roll forward instead"))
+    result = await handle.result()
+    assert result.status.step == Step.ABORTED
+    assert h.gh.cleanups == [], "a deploy that ran may have changed production: keep its branches"
+    assert status.prod_branch in h.gh.branches
+    assert "nothing was deleted" in (result.status.message or "")

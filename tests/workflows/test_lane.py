@@ -12,6 +12,7 @@ from workflows.hotfix import HotfixWorkflow
 async def test_a_terminated_hotfix_does_not_block_the_lane(harness: Harness) -> None:
     h = harness
     first = await h.start("first fix")
+    await h.reach(first, Step.CHANGES)
     second = await h.start("second fix")
     await h.reach(second, Step.QUEUED, lambda s: s.queued_behind == first.id)
     # Terminated from outside, the first never sends `release`.
