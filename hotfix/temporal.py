@@ -67,6 +67,17 @@ def _short(err: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(err).__name__
 
 
+async def add_search_attributes(client: Client, names: list[str], namespace: str | None = None) -> None:
+    """Register `names` as Keyword search attributes. The time-skipping test server has this call but
+    not the listing one, so tests call it directly."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace or client.namespace,
+            search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in names},
+        )
+    )
+
+
 async def ensure_search_attributes(client: Client, namespace: str | None = None) -> list[str]:
     """Register HotfixRepository/HotfixStep if the namespace lacks them; returns the names it added.
 
@@ -80,12 +91,7 @@ async def ensure_search_attributes(client: Client, namespace: str | None = None)
     if not missing:
         return []
     try:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(
-                namespace=ns,
-                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
-            )
-        )
+        await add_search_attributes(client, missing, ns)
     except RPCError as err:
         if err.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in err.message:
             raise

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix import devstack, search_attributes
+from hotfix.temporal import add_search_attributes
 
 
 def venv_binary(name: str) -> str:
@@ -25,19 +24,6 @@ def venv_binary(name: str) -> str:
         pytest.fail(str(err))
 
 
-async def add_search_attributes(client: Client) -> None:
-    """The test server knows no custom search attributes until told (and cannot list them, so
-    hotfix.temporal.ensure_search_attributes does not work on it); the workflow sets them every step."""
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace,
-            search_attributes={
-                key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search_attributes.ALL
-            },
-        )
-    )
-
-
 @pytest_asyncio.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server. Tests using it must not run concurrently (time is global)."""
@@ -45,7 +31,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await add_search_attributes(env.client)
+    await add_search_attributes(env.client, [key.name for key in search_attributes.ALL])
     try:
         yield env
     finally:

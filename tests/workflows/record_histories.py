@@ -20,8 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.lane import LaneActivities
+from hotfix import search_attributes
 from hotfix.models import AbortSignal, RecheckSignal, Step
-from tests.conftest import add_search_attributes, venv_binary
+from hotfix.temporal import add_search_attributes
+from tests.conftest import venv_binary
 from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
@@ -77,7 +79,7 @@ async def record(names: list[str]) -> None:
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await add_search_attributes(env.client)
+    await add_search_attributes(env.client, [key.name for key in search_attributes.ALL])
     gh = FakeGitHub()
     task_queue = f"record-{uuid.uuid4()}"
     async with Worker(
