@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)  ## Create .venv and install the pinned dependencies
 
 demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then stop everything
-	$(PY) -m hotfix.demo
+	$(PY) -m local.demo
 
 test: $(STAMP)  ## The whole test suite: unit, time-skipping, integration with dev server and sandbox
 	$(PY) -m pytest
@@ -30,7 +30,7 @@ lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/mypy .
 
 up: $(STAMP)  ## Dev server + UI, sandbox GitHub and a worker in the foreground (Ctrl-C stops all)
-	$(PY) -m hotfix.devstack
+	$(PY) -m local.stack
 
 bench: $(STAMP)  ## Benchmarks; results go to bench/RESULTS.md
 	$(PY) bench/run_all.py

@@ -40,7 +40,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from hotfix import console as views
+from cli import views
 from hotfix import naming, search_attributes
 from hotfix.models import (
     AbortSignal,
@@ -54,7 +54,7 @@ from hotfix.models import (
     Step,
 )
 from hotfix.settings import ProcessDefaults, TemporalSettings
-from hotfix.temporal import TemporalUnavailable, connect, has_pollers, workflow_url
+from service.temporal import TemporalUnavailable, connect, has_pollers, workflow_url
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
 

@@ -28,9 +28,9 @@ from temporalio.worker import (
     Worker,
 )
 
-from hotfix import logging as hotfix_logging
 from hotfix.settings import WorkerSettings
-from hotfix.temporal import TemporalUnavailable, connect, ensure_search_attributes
+from service import logs as hotfix_logging
+from service.temporal import TemporalUnavailable, connect, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow

@@ -6,11 +6,11 @@ from typing import Any
 
 from temporalio import activity
 
-from hotfix.logging import get_logger
+from service.logs import get_logger
 
 
 def logger(name: str, **bound: Any) -> Any:
-    """A logger for this moment; built per call so it follows `hotfix.logging.configure`."""
+    """A logger for this moment; built per call so it follows `service.logs.configure`."""
     if activity.in_activity():
         info = activity.info()
         bound = {

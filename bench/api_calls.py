@@ -4,7 +4,7 @@ Usage: .venv/bin/python bench/api_calls.py [--window 90] [--no-write]
 
 1. One whole happy-path hotfix: Temporal dev server + sandbox GitHub + the real worker in this process
    (real activities, `seconds_between_writes=0`), poll interval 1 s, humans played through the
-   GitHub API by the seeded users as soon as the hotfix waits for them (hotfix/demo_humans.py).
+   GitHub API by the seeded users as soon as the hotfix waits for them (local/humans.py).
    The bot's requests (`user == "hotfix-bot"`) are counted in total, by (method, route) and by step
    (each request is bucketed by its timestamp into the step of the status timeline it fell in);
    the humans' requests are counted separately.
@@ -40,8 +40,8 @@ from common import (
     write_section,
 )
 
-from hotfix.demo_humans import Humans, play_happy_path, wait_for
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, Step
+from local.humans import Humans, play_happy_path, wait_for
 from sandbox.testing import running_sandbox
 
 BOT = "hotfix-bot"

@@ -26,8 +26,8 @@ from common import (
     write_section,
 )
 
-from hotfix.demo_humans import Humans
 from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from local.humans import Humans
 from sandbox.testing import running_sandbox
 from workflows.hotfix import HotfixWorkflow
 

@@ -28,9 +28,10 @@ from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from hotfix import devstack, search_attributes  # noqa: E402
+from hotfix import search_attributes  # noqa: E402
 from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
-from hotfix.temporal import add_search_attributes  # noqa: E402
+from local import stack as devstack  # noqa: E402
+from service.temporal import add_search_attributes  # noqa: E402
 from workflows.hotfix import HotfixWorkflow  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"

@@ -49,8 +49,8 @@ from temporalio.worker import Worker
 
 from activities.lane import LaneActivities
 from hotfix import naming
-from hotfix.demo_humans import Humans, play_happy_path
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+from local.humans import Humans, play_happy_path
 from sandbox.testing import running_sandbox
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from worker import collect_activities

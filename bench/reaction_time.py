@@ -49,8 +49,8 @@ from common import (
     write_section,
 )
 
-from hotfix.demo_humans import FIX_CONTENT, Humans, wait_for
 from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, Step
+from local.humans import FIX_CONTENT, Humans, wait_for
 
 ORDER = list(Step)
 QUERY_EVERY = 0.02

@@ -56,8 +56,8 @@ from common import (
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
-from hotfix.demo_humans import Humans
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+from local.humans import Humans
 from sandbox.seed import BOT_TOKEN, DEFAULT_SEED
 from worker import MAX_CONCURRENT_ACTIVITIES
 
@@ -266,7 +266,7 @@ async def run(counts: list[int], budget: float) -> dict[str, Any]:
 
 
 async def wait_for_poller(client: Client, task_queue: str) -> None:
-    from hotfix.temporal import has_pollers
+    from service.temporal import has_pollers
 
     deadline = time.monotonic() + 60
     while not await has_pollers(client, task_queue):

@@ -12,8 +12,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix import devstack, search_attributes
-from hotfix.temporal import add_search_attributes
+from hotfix import search_attributes
+from local import stack as devstack
+from service.temporal import add_search_attributes
 
 
 def venv_binary(name: str) -> str:

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 import starter
 from hotfix.models import HotfixStatus, Step
 from hotfix.settings import WorkerSettings
-from hotfix.temporal import has_pollers
+from service.temporal import has_pollers
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from worker import build_worker
 

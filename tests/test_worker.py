@@ -24,7 +24,7 @@ from temporalio.worker import Worker
 import worker
 from activities.github import GitHubActivities
 from activities.waits import GitHubWaits
-from hotfix.temporal import ensure_search_attributes
+from service.temporal import ensure_search_attributes
 
 ROOT = Path(__file__).resolve().parents[1]
 HOTFIX_ENV = [key for key in os.environ if key.startswith("HOTFIX_")]

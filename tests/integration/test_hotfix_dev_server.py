@@ -25,9 +25,9 @@ from activities.client import GitHubClient
 from activities.github import GitHubActivities
 from activities.waits import GitHubWaits
 from hotfix import naming
-from hotfix.demo_humans import Humans, play_happy_path, wait_for
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixRequest, ProcessSettings, Step
 from hotfix.settings import WorkerSettings
+from local.humans import Humans, play_happy_path, wait_for
 from worker import build_worker, collect_activities
 from workflows.hotfix import HotfixWorkflow
 

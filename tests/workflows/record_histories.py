@@ -22,7 +22,7 @@ from temporalio.worker import Worker
 from activities.lane import LaneActivities
 from hotfix import search_attributes
 from hotfix.models import AbortSignal, RecheckSignal, Step
-from hotfix.temporal import add_search_attributes
+from service.temporal import add_search_attributes
 from tests.conftest import venv_binary
 from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub

@@ -3,7 +3,7 @@
 For trying `starter.py` by hand. State lives under .data/ (Temporal's SQLite file, the sandbox's
 repositories), so hotfixes survive a restart of the stack. Ctrl-C stops everything, worker first.
 
-The process handling here is shared with `make demo` (hotfix/demo.py).
+The process handling here is shared with `make demo` (local/demo.py).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class Stack:
 
     async def _wait_temporal_ready(self, child: Child) -> None:
         # The port opens before the frontend answers; wait until a real call succeeds.
-        from hotfix.temporal import TemporalUnavailable, connect
+        from service.temporal import TemporalUnavailable, connect
 
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:

@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hotfix import demo, devstack
-from hotfix.devstack import port_free
+from local import demo
+from local import stack as devstack
+from local.stack import port_free
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +19,7 @@ def test_the_demo_runs_a_whole_hotfix_twice(tmp_path: Path) -> None:
     state = tmp_path / "demo"
     for _ in range(2):  # idempotent: the second run starts from fresh state too
         result = subprocess.run(
-            [sys.executable, "-m", "hotfix.demo", "--state-dir", str(state), "--free-ports"],
+            [sys.executable, "-m", "local.demo", "--state-dir", str(state), "--free-ports"],
             cwd=ROOT,
             capture_output=True,
             text=True,

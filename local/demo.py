@@ -2,7 +2,7 @@
 
 Starts the Temporal dev server (SQLite under .data/demo/), the sandbox GitHub and a worker; starts a
 hotfix on acme/gaia-gateway through starter.py's own code; plays the humans through the GitHub API
-as the seeded users (hotfix/demo_humans.py); shows the steps live; ends with a summary.
+as the seeded users (local/humans.py); shows the steps live; ends with a summary.
 
 Each run starts from fresh state under .data/demo/, so it can be repeated. `--keep` leaves the
 stack (and the UI) up after the summary until Ctrl-C.
@@ -30,12 +30,12 @@ from rich.panel import Panel
 from rich.table import Table
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
-from hotfix import console as views
-from hotfix.demo_humans import Humans, HumanTimeout, play_happy_path
-from hotfix.devstack import BOT_TOKEN, DATA, Ports, Stack, StackError, free_port, terminate_as_interrupt
+from cli import views
 from hotfix.models import HotfixStatus, Step
 from hotfix.settings import WorkerSettings
-from hotfix.temporal import TemporalUnavailable, connect
+from local.humans import Humans, HumanTimeout, play_happy_path
+from local.stack import BOT_TOKEN, DATA, Ports, Stack, StackError, free_port, terminate_as_interrupt
+from service.temporal import TemporalUnavailable, connect
 
 REPOSITORY = "acme/gaia-gateway"
 DESCRIPTION = "Fix login redirect"
@@ -56,7 +56,7 @@ class DemoFailed(RuntimeError):
 
 def _quiet_logs(path: Path) -> None:
     """Worker and SDK logs go to a file: the terminal shows the live view."""
-    from hotfix import logging as hotfix_logging
+    from service import logs as hotfix_logging
 
     hotfix_logging.configure("json")
     sink = path.open("a")

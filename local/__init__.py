@@ -1,0 +1,4 @@
+"""The embedded local default: the dev stack, the demo and its humans.
+
+Never imported by production code.
+"""

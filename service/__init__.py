@@ -1,0 +1,1 @@
+"""Process plumbing the entry points share: reaching Temporal, logging set-up."""
