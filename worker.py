@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -69,18 +69,8 @@ def load_settings() -> WorkerSettings:
     return settings
 
 
-def collect_activities(*holders: object) -> list[Callable[..., Any]]:
-    """Bound methods of `holders` that are Temporal activities, found by their definition marker."""
-    found: list[Callable[..., Any]] = []
-    for holder in holders:
-        for name in sorted(dir(type(holder))):
-            if hasattr(getattr(type(holder), name, None), "__temporal_activity_definition"):
-                found.append(getattr(holder, name))
-    return found
-
-
 def make_github_client(settings: WorkerSettings) -> Any:
-    from activities.client import GitHubClient
+    from activities.github.client import GitHubClient
 
     return GitHubClient.from_settings(settings)
 
@@ -99,16 +89,13 @@ def build_worker(
     `activities` replaces the GitHub activities (e.g. test doubles); the lane activity is always
     the real one, since it only talks to Temporal.
     """
-    from activities.lane import LaneActivities
+    from activities.registry import github_activities, lane_activities
 
     queue = task_queue or settings.task_queue
     if activities is None:
-        from activities.github import GitHubActivities
-        from activities.waits import GitHubWaits
-
         github = github_client if github_client is not None else make_github_client(settings)
-        activities = collect_activities(GitHubActivities(github), GitHubWaits(github))
-    lane = collect_activities(LaneActivities(client, queue))
+        activities = github_activities(github)
+    lane = lane_activities(client, queue)
     return Worker(
         client,
         task_queue=queue,

@@ -8,7 +8,17 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix import naming
-from hotfix.models import HotfixAliveInput, HotfixAliveResult, LaneEnqueueSignal, LaneInput, LaneResult
+from hotfix.models import (
+    HotfixAliveInput,
+    HotfixAliveResult,
+    LaneEnqueueSignal,
+    LaneInput,
+    LaneResult,
+    LaneState,
+)
+
+# By name: workflows/lane.py runs this module's activities, so importing it here would be a circle.
+LANE_WORKFLOW = "LaneWorkflow"
 
 
 class LaneActivities:
@@ -18,13 +28,10 @@ class LaneActivities:
 
     @activity.defn
     async def enqueue(self, input: LaneInput) -> LaneResult:
-        # Imported here: workflows import this module, and the lane workflow imports nothing of ours.
-        from workflows.lane import LaneState, LaneWorkflow
-
         lane_id = naming.lane_workflow_id(input.repository)
         # Idempotent: the lane ignores a workflow ID it already holds.
         await self._client.start_workflow(
-            LaneWorkflow.run,
+            LANE_WORKFLOW,
             LaneState(),
             id=lane_id,
             task_queue=self._task_queue,

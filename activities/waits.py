@@ -21,9 +21,8 @@ from typing import Any, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from activities.client import GitHubClient
+from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
-from activities.rest import RepoApi, q, qref, reviewer_names
 from hotfix.models import (
     ChecksResult,
     ReviewObservation,
@@ -141,17 +140,7 @@ def review_state(
     return state, approved, changes
 
 
-class GitHubWaits:
-    def __init__(self, github: GitHubClient) -> None:
-        self._github = github
-
-    def _api(self, repository: str) -> RepoApi:
-        return RepoApi(self._github, repository)
-
-    # -----------------------------------------------------------------------------------------
-    # 4. Checks
-    # -----------------------------------------------------------------------------------------
-
+class GitHubWaits(OnGitHub):
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
         """Until every check on the head of `ref` has completed, on a head other than `not_sha`.
@@ -199,10 +188,6 @@ class GitHubWaits:
         # Not a branch: a tag or a sha, which GitHub resolves for us.
         return str(api.json("GET", f"/commits/{q(ref)}", what=f"resolve {ref}")["sha"])
 
-    # -----------------------------------------------------------------------------------------
-    # 6, 9. Reviews
-    # -----------------------------------------------------------------------------------------
-
     @activity.defn
     async def wait_review(self, input: WaitReviewInput) -> ReviewObservation:
         """Until the PR's review state, head, reviewers or mergeability differ from `last`."""
@@ -243,10 +228,6 @@ class GitHubWaits:
             what=f"reviews of #{input.number}",
             describe=lambda seen: f"{seen.state.value} {seen.head_sha[:12]}",
         )
-
-    # -----------------------------------------------------------------------------------------
-    # 8. Deploy run
-    # -----------------------------------------------------------------------------------------
 
     @activity.defn
     async def wait_run(self, input: WaitRunInput) -> RunObservation:

@@ -159,11 +159,10 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
     from pydantic import SecretStr
 
     import worker
-    from activities.client import GitHubClient
-    from activities.github import GitHubActivities
-    from activities.waits import GitHubWaits
+    from activities.github.client import GitHubClient
+    from activities.registry import github_activities
     from hotfix.settings import WorkerSettings
-    from worker import build_worker, collect_activities
+    from worker import build_worker
 
     # An aborted hotfix's poll activity learns of its cancellation only at its next heartbeat, which
     # the SDK throttles to 80% of the heartbeat timeout (up to a minute); the worker's 30 s graceful
@@ -177,7 +176,7 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
         github_token=SecretStr("sandbox-bot-token"),
     )
     github = GitHubClient.from_settings(settings, seconds_between_writes=0)
-    activities = collect_activities(GitHubActivities(github), GitHubWaits(github))
+    activities = github_activities(github)
     try:
         async with build_worker(env.client, settings, github, task_queue, activities=activities):
             yield

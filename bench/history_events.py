@@ -47,13 +47,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.lane import LaneActivities
+from activities.registry import lane_activities
 from hotfix import naming
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
 from local.humans import Humans, play_happy_path
 from sandbox.testing import running_sandbox
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
-from worker import collect_activities
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
@@ -126,7 +125,7 @@ async def long_wait(env: WorkflowEnvironment, reminder: timedelta) -> dict[str, 
         task_queue=task_queue,
         workflows=[HotfixWorkflow, LaneWorkflow],
         # Every lane activity (enqueue, the lane's probe of its head), as worker.build_worker does.
-        activities=[*fakes.all(), *collect_activities(LaneActivities(env.client, task_queue))],
+        activities=[*fakes.all(), *lane_activities(env.client, task_queue)],
     ):
         handle = await start_hotfix(
             env.client, task_queue, repository, poll_interval=POLL, reminder_interval=reminder

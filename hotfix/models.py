@@ -56,18 +56,18 @@ class HotfixRequest(BaseModel):
 class Step(StrEnum):
     """Where a hotfix is. The order is the runbook's; the terminal states come last."""
 
-    PREFLIGHT = "preflight"  # 0: checks, no side effects
+    PREFLIGHT = "preflight"  # checks, no side effects
     QUEUED = "queued"  # waits behind an earlier hotfix of the same repository
-    BRANCHES = "branches"  # 1-2: find what is deployed, cut both branches from it
-    CHANGES = "changes"  # 3: cherry-picks, then wait for `changes_ready`
-    TESTS = "tests"  # 4: wait for green checks on the working branch
-    PULL_REQUEST = "pull_request"  # 5: open working branch -> prod branch
-    APPROVAL = "approval"  # 6: wait for an approving review, then merge
-    DEPLOY = "deploy"  # 7: drift guard, dispatch the deploy workflow
-    DEPLOY_APPROVAL = "deploy_approval"  # 8: run waits for the environment's reviewers
-    DEPLOYING = "deploying"  # 8: run in progress
-    DEPLOY_FAILED = "deploy_failed"  # 8: failed or rejected; waits for retry_deploy or abort
-    BACK_MERGE = "back_merge"  # 9: PR prod branch -> default branch, wait until merged
+    BRANCHES = "branches"  # find what is deployed, cut both branches from it
+    CHANGES = "changes"  # cherry-picks, then wait for `changes_ready`
+    TESTS = "tests"  # wait for green checks on the working branch
+    PULL_REQUEST = "pull_request"  # open working branch -> prod branch
+    APPROVAL = "approval"  # wait for an approving review, then merge
+    DEPLOY = "deploy"  # drift guard, dispatch the deploy workflow
+    DEPLOY_APPROVAL = "deploy_approval"  # run waits for the environment's reviewers
+    DEPLOYING = "deploying"  # run in progress
+    DEPLOY_FAILED = "deploy_failed"  # failed or rejected; waits for retry_deploy or abort
+    BACK_MERGE = "back_merge"  # PR prod branch -> default branch, wait until merged
     DONE = "done"
     ABORTED = "aborted"
     EXPIRED = "expired"
@@ -160,6 +160,12 @@ class LaneEnqueueSignal(BaseModel):
 
 class LaneReleaseSignal(BaseModel):
     workflow_id: str
+
+
+class LaneState(BaseModel):
+    """A lane's input: the hotfixes in line, carried over when the lane continues as new."""
+
+    queue: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------

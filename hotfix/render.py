@@ -6,8 +6,9 @@ Pure and deterministic, so the workflow may call it.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
-from hotfix.models import HotfixStatus, Step
+from hotfix.models import HotfixRequest, HotfixStatus, Step
 
 # The runbook's order, for the checklist; QUEUED sits between preflight and the branches.
 RUNBOOK: list[tuple[Step, str]] = [
@@ -90,3 +91,33 @@ def to_markdown(status: HotfixStatus) -> str:
     text = "\n".join(lines)
     # The UI keeps at most 20,000 bytes of current details.
     return text if len(text.encode()) <= 19_000 else text.encode()[:19_000].decode(errors="ignore")
+
+
+def workflow_link(ui_base_url: str | None, namespace: str, workflow_id: str) -> str:
+    """A markdown link to the hotfix in the Temporal UI, or its ID when no UI address is set.
+
+    IDs contain `/`, so the whole ID is one encoded path segment (the UI's own form).
+    """
+    if not ui_base_url:
+        return f"`{workflow_id}`"
+    return workflow_url(ui_base_url, namespace, workflow_id)
+
+
+def workflow_url(ui_url: str, namespace: str, workflow_id: str) -> str:
+    """The Temporal UI page of a workflow."""
+    return (
+        f"{ui_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/{quote(workflow_id, safe='')}"
+    )
+
+
+def pr_body(request: HotfixRequest, status: HotfixStatus, link: str, *, back_merge: bool = False) -> str:
+    """The description of the hotfix PR, or of its back-merge PR."""
+    lines = [
+        f"**Hotfix:** {request.description}",
+        f"**Requested by:** @{request.requested_by}",
+        f"**Base:** `{status.base_ref}` @ `{status.base_sha}` ({status.base_source})",
+        f"**Workflow:** {link}",
+    ]
+    if back_merge:
+        lines.insert(0, "Back-merge of a deployed hotfix, so the next regular release keeps it.\n")
+    return "\n".join(lines)

@@ -111,7 +111,7 @@ def _summary(status: HotfixStatus, calls: Counter[str], elapsed: float) -> Table
 async def _run(ports: Ports, console: Console, started_at: float, keep: bool) -> int:
     # Imported here: starter imports the workflows, which the demo needs only once the stack is up.
     import starter
-    from activities.client import GitHubClient
+    from activities.github.client import GitHubClient
     from worker import build_worker
 
     os.environ["HOTFIX_POLL_INTERVAL"] = POLL_INTERVAL

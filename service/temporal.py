@@ -6,7 +6,6 @@ Everything here talks to the Temporal service, never to GitHub, so the CLI needs
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from temporalio.api.enums.v1 import IndexedValueType, TaskQueueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -18,6 +17,9 @@ from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix import search_attributes
+from hotfix.render import workflow_url
+
+__all__ = ["workflow_url"]
 
 START_HINT = "start one with `make up`, or point HOTFIX_TEMPORAL_ADDRESS (or --address) at yours"
 CONNECT_TIMEOUT = timedelta(seconds=5)
@@ -109,10 +111,3 @@ async def has_pollers(client: Client, task_queue: str) -> bool:
         timeout=CONNECT_TIMEOUT,
     )
     return bool(response.pollers)
-
-
-def workflow_url(ui_url: str, namespace: str, workflow_id: str) -> str:
-    """The Temporal UI page of a workflow; IDs contain `/`, so the whole ID is one encoded segment."""
-    return (
-        f"{ui_url.rstrip('/')}/namespaces/{quote(namespace, safe='')}/workflows/{quote(workflow_id, safe='')}"
-    )

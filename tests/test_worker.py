@@ -22,8 +22,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 import worker
-from activities.github import GitHubActivities
-from activities.waits import GitHubWaits
 from service.temporal import ensure_search_attributes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,15 +80,6 @@ def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -
     settings = worker.load_settings()
     assert settings.github_url == "https://ghe.example.com/api/v3"
     assert "ghs_secret" not in repr(settings) and "ghs_secret" not in str(settings.model_dump())
-
-
-def test_activities_are_collected_by_their_definitions() -> None:
-    unused: Any = object()
-    found = worker.collect_activities(GitHubActivities(unused), GitHubWaits(unused))
-    names = {fn.__name__ for fn in found}
-    assert {"preflight", "find_base", "create_branch", "dispatch_deploy", "cleanup"} <= names
-    assert {"wait_checks", "wait_review", "wait_run"} <= names
-    assert "__init__" not in names
 
 
 async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironment) -> None:

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.github import GitHubActivities
+    from activities.preflight import PreflightActivities
     from hotfix.models import PreflightCheck, PreflightInput, PreflightResult
 
 # An operator waits at the terminal: a few quick attempts, then say what went wrong.
@@ -31,7 +31,7 @@ class DoctorWorkflow:
     async def run(self, input: PreflightInput) -> PreflightResult:
         try:
             return await workflow.execute_activity_method(
-                GitHubActivities.preflight,
+                PreflightActivities.preflight,
                 input,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=DOCTOR_RETRY,

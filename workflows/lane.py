@@ -11,13 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-from pydantic import BaseModel, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.lane import LaneActivities
-    from hotfix.models import HotfixAliveInput, LaneEnqueueSignal, LaneGrantSignal, LaneReleaseSignal
+    from activities.lane import LANE_WORKFLOW, LaneActivities
+    from hotfix.models import (
+        HotfixAliveInput,
+        LaneEnqueueSignal,
+        LaneGrantSignal,
+        LaneReleaseSignal,
+        LaneState,
+    )
 
 # An empty lane lingers a little so a burst of hotfixes reuses one run.
 IDLE = timedelta(hours=1)
@@ -28,11 +33,8 @@ GRANTS_PER_RUN = 500
 PROBE = timedelta(hours=1)
 
 
-class LaneState(BaseModel):
-    queue: list[str] = Field(default_factory=list)
-
-
-@workflow.defn
+# Named where the lane is started by name (activities/lane.py), so the two cannot drift apart.
+@workflow.defn(name=LANE_WORKFLOW)
 class LaneWorkflow:
     @workflow.init
     def __init__(self, state: LaneState) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from temporalio.testing import ActivityEnvironment
 
-from activities.client import GitHubClient, build_github
+from activities.github.client import GitHubClient, build_github
 
 REPO = "acme/gaia-gateway"
 BOT_TOKEN = "sandbox-bot-token"

@@ -21,14 +21,13 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.client import GitHubClient
-from activities.github import GitHubActivities
-from activities.waits import GitHubWaits
+from activities.github.client import GitHubClient
+from activities.registry import github_activities
 from hotfix import naming
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixRequest, ProcessSettings, Step
 from hotfix.settings import WorkerSettings
 from local.humans import Humans, play_happy_path, wait_for
-from worker import build_worker, collect_activities
+from worker import build_worker
 from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
@@ -85,10 +84,7 @@ async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) 
     settings = worker_settings(sandbox, task_queue, local_env)
     github = GitHubClient.from_settings(settings, seconds_between_writes=0)
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
-    activities = collect_activities(
-        GitHubActivities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2),
-        GitHubWaits(github),
-    )
+    activities = github_activities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2)
     async with build_worker(local_env.client, settings, github, task_queue, activities=activities):
         yield
 

@@ -19,7 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.lane import LaneActivities
+from activities.registry import lane_activities
 from hotfix import search_attributes
 from hotfix.models import AbortSignal, RecheckSignal, Step
 from service.temporal import add_search_attributes
@@ -27,7 +27,6 @@ from tests.conftest import venv_binary
 from tests.workflows.conftest import Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
-from worker import collect_activities
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
@@ -86,7 +85,7 @@ async def record(names: list[str]) -> None:
         env.client,
         task_queue=task_queue,
         workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*FakeActivities(gh).all(), *collect_activities(LaneActivities(env.client, task_queue))],
+        activities=[*FakeActivities(gh).all(), *lane_activities(env.client, task_queue)],
     ):
         h = Harness(env, gh, task_queue, "replay")
         for name in names:

@@ -14,8 +14,9 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from hotfix.models import HotfixRequest, HotfixResult
-from workflows.hotfix import ABORT_INTERRUPTS_ACTIONS, HotfixWorkflow
+from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
+from workflows.versions import ABORT_INTERRUPTS_ACTIONS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

@@ -10,7 +10,6 @@ import pytest
 from github import InputGitTreeElement
 from temporalio.exceptions import ApplicationError
 
-from activities.github import GitHubActivities
 from activities.waits import NOT_YET, GitHubWaits
 from hotfix.models import (
     CherryPickInput,
@@ -23,6 +22,7 @@ from hotfix.models import (
     WaitReviewInput,
     WaitRunInput,
 )
+from tests.activities.conftest import Activities
 from tests.activities.helpers import DEV_TOKEN, REPO, REVIEWER_1_TOKEN, client_for, environment, run
 
 POLL = timedelta(seconds=0.05)
@@ -31,8 +31,8 @@ WORK = "hotfix/2024-05-22_fix-login"
 
 
 @pytest.fixture
-def acts(sandbox: Any) -> GitHubActivities:
-    return GitHubActivities(client_for(sandbox), dispatch_lookup_attempts=40, dispatch_lookup_interval=0.05)
+def acts(sandbox: Any) -> Activities:
+    return Activities(client_for(sandbox), dispatch_lookup_attempts=40, dispatch_lookup_interval=0.05)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def _repo(sandbox: Any, token: str = DEV_TOKEN) -> Any:
     return sandbox.github(token=token).get_repo(REPO)
 
 
-def _work_branch_with_a_pick(acts: GitHubActivities, sandbox: Any) -> str:
+def _work_branch_with_a_pick(acts: Activities, sandbox: Any) -> str:
     base = _repo(sandbox).get_git_ref("heads/main").object.sha
     for branch in (WORK, PROD):
         run(acts.create_branch, CreateBranchInput(repository=REPO, branch=branch, sha=base))
@@ -55,7 +55,7 @@ def _work_branch_with_a_pick(acts: GitHubActivities, sandbox: Any) -> str:
 
 
 async def test_wait_checks_returns_when_ci_is_green(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any
+    acts: Activities, waits: GitHubWaits, sandbox: Any
 ) -> None:
     head = _work_branch_with_a_pick(acts, sandbox)
     result = await environment().run(
@@ -64,9 +64,7 @@ async def test_wait_checks_returns_when_ci_is_green(
     assert (result.head_sha, result.conclusion, result.failed) == (head, "success", [])
 
 
-async def test_wait_checks_waits_for_a_new_head(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any
-) -> None:
+async def test_wait_checks_waits_for_a_new_head(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
     head = _work_branch_with_a_pick(acts, sandbox)
     heartbeats: list[Any] = []
     env = environment(start_to_close=timedelta(seconds=1))
@@ -79,9 +77,7 @@ async def test_wait_checks_waits_for_a_new_head(
     assert heartbeats
 
 
-async def test_wait_checks_reports_a_failed_check(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any
-) -> None:
+async def test_wait_checks_reports_a_failed_check(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
     _work_branch_with_a_pick(acts, sandbox)
     repo = _repo(sandbox)
     main = repo.get_git_commit(repo.get_git_ref("heads/main").object.sha)
@@ -96,9 +92,7 @@ async def test_wait_checks_reports_a_failed_check(
     assert (result.head_sha, result.conclusion, result.failed) == (head, "failure", ["ci"])
 
 
-async def test_wait_review_returns_on_change(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any
-) -> None:
+async def test_wait_review_returns_on_change(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
     _work_branch_with_a_pick(acts, sandbox)
     pr = run(
         acts.open_pull_request,
@@ -122,7 +116,7 @@ async def test_wait_review_returns_on_change(
     assert approved.head_sha == first.head_sha
 
 
-async def test_wait_review_is_cancellable(acts: GitHubActivities, waits: GitHubWaits, sandbox: Any) -> None:
+async def test_wait_review_is_cancellable(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
     _work_branch_with_a_pick(acts, sandbox)
     pr = run(
         acts.open_pull_request,
@@ -139,7 +133,7 @@ async def test_wait_review_is_cancellable(acts: GitHubActivities, waits: GitHubW
 
 
 async def test_wait_run_reports_reviewers_then_completion(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any
+    acts: Activities, waits: GitHubWaits, sandbox: Any
 ) -> None:
     base = _repo(sandbox).get_git_ref("heads/main").object.sha
     run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
@@ -175,7 +169,7 @@ async def test_wait_run_reports_reviewers_then_completion(
 
 @pytest.mark.parametrize("state", ["rejected", "approved"])
 async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
-    acts: GitHubActivities, waits: GitHubWaits, sandbox: Any, state: str
+    acts: Activities, waits: GitHubWaits, sandbox: Any, state: str
 ) -> None:
     repo = _repo(sandbox)
     base = repo.get_git_ref("heads/main").object.sha

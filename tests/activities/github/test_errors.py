@@ -9,8 +9,8 @@ import requests
 from github.GithubException import GithubException, RateLimitExceededException
 from temporalio.exceptions import ApplicationError
 
-from activities import errors
-from activities.rest import reviewer_names
+from activities.github import errors
+from activities.github.rest import reviewer_names
 from activities.waits import check_state, review_state
 from hotfix.models import ReviewState
 

@@ -16,7 +16,7 @@ from github.GithubException import GithubException, RateLimitExceededExceedsMaxW
 from github.Repository import Repository
 from github.Requester import Requester
 
-from activities import errors
+from activities.github import errors
 from hotfix.settings import WorkerSettings
 
 # POST and PATCH are left out: a POST whose response was lost (dispatch, create PR, comment) may

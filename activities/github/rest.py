@@ -10,12 +10,13 @@ import re
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from github.GithubException import GithubException
 
-from activities import errors
-from activities.client import GitHubClient
+from activities.github import errors
+from activities.github.client import GitHubClient
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -114,3 +115,20 @@ def reviewer_names(repository: str, reviewers: Iterable[dict[str, Any]]) -> list
         elif who.get("login"):
             names.add(who["login"])
     return sorted(names)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """GitHub's ISO 8601 timestamps (`...Z`) as aware datetimes."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class OnGitHub:
+    """Base of the activity classes: holds the worker's GitHub client, opens a repository's API."""
+
+    def __init__(self, github: GitHubClient) -> None:
+        self._github = github
+
+    def _api(self, repository: str) -> RepoApi:
+        return RepoApi(self._github, repository)

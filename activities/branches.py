@@ -1,0 +1,190 @@
+"""BranchActivities: what production runs, the hotfix's branches, comparing them, and withdrawing them.
+
+Each method is idempotent: a retry finds what an earlier attempt made and reports it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from github.GithubException import GithubException
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.github import errors
+from activities.github.client import GitHubClient
+from activities.github.comments import recent_comment
+from activities.github.refs import branch_sha, delete_branch, resolve
+from activities.github.rest import OnGitHub, qref
+from activities.log import logger
+from hotfix.models import (
+    CleanupInput,
+    CleanupResult,
+    CompareInput,
+    CompareResult,
+    CreateBranchInput,
+    CreateBranchResult,
+    FindBaseInput,
+    FindBaseResult,
+)
+
+
+def _log() -> Any:
+    return logger("activities.branches")
+
+
+# Deployments scanned for the last successful one; older ones are history, not what runs.
+DEPLOYMENT_SCAN_LIMIT = 100
+
+
+class BranchActivities(OnGitHub):
+    def __init__(self, github: GitHubClient, *, comment_lookback: timedelta = timedelta(minutes=30)) -> None:
+        super().__init__(github)
+        self._comment_lookback = comment_lookback
+
+    @activity.defn
+    def find_base(self, input: FindBaseInput) -> FindBaseResult:
+        api = self._api(input.repository)
+        if input.base_ref:
+            sha = resolve(api, input.base_ref, what=f"resolve base ref {input.base_ref}")
+            return FindBaseResult(sha=sha, ref=input.base_ref, source="explicit")
+        deployments = api.pages(
+            "/deployments",
+            what=f"list deployments to {input.environment}",
+            params={"environment": input.environment},
+            permission="deployments:read",
+            limit=DEPLOYMENT_SCAN_LIMIT,
+        )
+        for deployment in deployments:
+            latest = next(
+                api.pages(
+                    f"/deployments/{deployment['id']}/statuses",
+                    what=f"list statuses of deployment {deployment['id']}",
+                    permission="deployments:read",
+                    limit=1,
+                ),
+                None,
+            )
+            # The newest deployment whose newest status is success is what runs in the environment.
+            if latest is not None and latest.get("state") == "success":
+                _log().info("base from deployment", deployment=deployment["id"], sha=deployment["sha"])
+                return FindBaseResult(sha=deployment["sha"], ref=deployment["ref"], source="deployment")
+        sha = branch_sha(
+            api, input.main_branch, missing=f"set HOTFIX_MAIN_BRANCH (now {input.main_branch!r})"
+        )
+        return FindBaseResult(sha=sha, ref=input.main_branch, source="main")
+
+    @activity.defn
+    def create_branch(self, input: CreateBranchInput) -> CreateBranchResult:
+        api = self._api(input.repository)
+        what = f"create ref heads/{input.branch}"
+        made = api.call(
+            "POST",
+            "/git/refs",
+            what=what,
+            permission="contents:write",
+            body={"ref": f"refs/heads/{input.branch}", "sha": input.sha},
+            expect=(422,),
+        )
+        if made.ok:
+            _log().info("branch created", branch=input.branch, sha=input.sha)
+            return CreateBranchResult(branch=input.branch, sha=input.sha, created=True)
+        existing = api.call(
+            "GET", f"/git/ref/heads/{qref(input.branch)}", what=f"get ref heads/{input.branch}", expect=(404,)
+        )
+        if not existing.ok or not isinstance(existing.data, dict):
+            # The 422 was about something else (a bad name or sha): say so.
+            raise errors.translate(
+                GithubException(422, {"message": made.message}),
+                input.repository,
+                what,
+                missing=f"check the branch name {input.branch!r} and the sha {input.sha}",
+            )
+        sha = existing.data["object"]["sha"]
+        if sha == input.sha:
+            return CreateBranchResult(branch=input.branch, sha=sha, created=False)
+        raise ApplicationError(
+            f"branch {input.branch} already exists on {input.repository} at {sha[:12]}, not at the base "
+            f"{input.sha[:12]}: it belongs to something else. Fix: delete or rename that branch, or use "
+            "another description for the hotfix",
+            type=errors.CONFLICT,
+            non_retryable=True,
+        )
+
+    @activity.defn
+    def compare(self, input: CompareInput) -> CompareResult:
+        api = self._api(input.repository)
+        # Pin the head first, so the counts and the sha describe the same commit.
+        head = resolve(api, input.head, what=f"resolve {input.head}")
+        diff = api.json(
+            "GET",
+            f"/compare/{qref(input.base)}...{head}",
+            what=f"compare {input.base}...{input.head}",
+            params={"per_page": 1},
+        )
+        return CompareResult(
+            status=str(diff["status"]),
+            ahead_by=int(diff["ahead_by"]),
+            behind_by=int(diff["behind_by"]),
+            head_sha=head,
+        )
+
+    @activity.defn
+    def cleanup(self, input: CleanupInput) -> CleanupResult:
+        """Withdraw a hotfix: cancel its waiting run, close its PRs with a comment, delete its branches.
+
+        Safe to repeat: closed PRs, finished runs and deleted branches are what it wants anyway.
+        """
+        api = self._api(input.repository)
+        result = CleanupResult()
+        if input.cancel_run_id is not None:
+            run = api.call(
+                "GET",
+                f"/actions/runs/{input.cancel_run_id}",
+                what=f"get run {input.cancel_run_id}",
+                permission="actions:read",
+                expect=(404,),
+            )
+            if run.ok and run.data.get("status") != "completed":
+                api.call(
+                    "POST",
+                    f"/actions/runs/{input.cancel_run_id}/cancel",
+                    what=f"cancel run {input.cancel_run_id}",
+                    permission="actions:write",
+                    expect=(409,),
+                )
+        for number in input.pull_requests:
+            pull = api.call(
+                "GET",
+                f"/pulls/{number}",
+                what=f"get pull request #{number}",
+                permission="pull_requests:read",
+                expect=(404,),
+            )
+            if not pull.ok:
+                # Nothing to close; failing here would leave the branches behind.
+                _log().warning("pull request to close not found", number=number)
+                continue
+            if pull.data.get("state") != "closed":
+                if recent_comment(api, self._comment_lookback, number, input.comment) is None:
+                    api.call(
+                        "POST",
+                        f"/issues/{number}/comments",
+                        what=f"comment on #{number}",
+                        permission="pull_requests:write",
+                        body={"body": input.comment},
+                    )
+                api.call(
+                    "PATCH",
+                    f"/pulls/{number}",
+                    what=f"close pull request #{number}",
+                    permission="pull_requests:write",
+                    body={"state": "closed"},
+                )
+            result.closed_pull_requests.append(number)
+        for branch in input.branches:
+            delete_branch(api, branch)
+            result.deleted_branches.append(branch)
+        _log().info("cleaned up", pulls=result.closed_pull_requests, branches=result.deleted_branches)
+        return result

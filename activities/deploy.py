@@ -1,0 +1,152 @@
+"""DeployActivities: dispatch the deploy workflow (exactly one run per hotfix) and re-run failed jobs."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from github.GithubException import GithubException
+from github.WorkflowRun import WorkflowRun
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.github import errors
+from activities.github.client import GitHubClient
+from activities.github.rest import OnGitHub, RepoApi, parse_time, q
+from activities.log import logger
+from hotfix.models import (
+    DispatchInput,
+    RerunResult,
+    RunInput,
+    RunRef,
+)
+
+
+def _log() -> Any:
+    return logger("activities.deploy")
+
+
+def _run_details_refused(err: GithubException) -> bool:
+    message = errors.github_message(err)
+    return err.status == 400 or (err.status == 422 and "return_run_details" in message)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class DeployActivities(OnGitHub):
+    def __init__(
+        self,
+        github: GitHubClient,
+        *,
+        dispatch_lookup_attempts: int = 10,
+        dispatch_lookup_interval: float = 2.0,
+        clock_skew: timedelta = timedelta(minutes=2),
+    ) -> None:
+        """The keyword options exist for tests; production uses the defaults.
+
+        `dispatch_lookup_*`: how long to look for a run GitHub has not listed yet (it creates runs
+        of a dispatch asynchronously). `clock_skew`: tolerated difference between workflow time and
+        GitHub's clock when deciding whether a run is ours.
+        """
+        super().__init__(github)
+        self._dispatch_lookup_attempts = dispatch_lookup_attempts
+        self._dispatch_lookup_interval = dispatch_lookup_interval
+        self._clock_skew = clock_skew
+
+    @activity.defn
+    def dispatch_deploy(self, input: DispatchInput) -> RunRef:
+        """Exactly one run per hotfix: find the run an earlier attempt made, else dispatch."""
+        api = self._api(input.repository)
+        since = _aware(input.not_before) - self._clock_skew
+        # A retry may follow a dispatch whose answer was lost and whose run GitHub lists only later.
+        lookups = self._dispatch_lookup_attempts if activity.info().attempt > 1 else 1
+        found = self._wait_for_run(api, input, since, lookups)
+        if found is not None:
+            return found
+        what = f"dispatch workflow {input.workflow} on {input.ref}"
+        missing = (
+            f"check workflow {input.workflow} exists on the default branch with a workflow_dispatch "
+            f"trigger, and that branch {input.ref} exists"
+        )
+        with errors.github_call(input.repository, what, permission="actions:write", missing=missing):
+            workflow = self._github.repo(input.repository).get_workflow(input.workflow)
+            run: WorkflowRun | bool
+            try:
+                run = workflow.create_dispatch(input.ref, inputs={}, throw=True, return_run_details=True)
+            except GithubException as err:
+                if not _run_details_refused(err):
+                    raise
+                # GHES before 3.21 refuses the key and makes no run; dispatch the old way.
+                _log().info("return_run_details refused, dispatching without it", ref=input.ref)
+                run = workflow.create_dispatch(input.ref, inputs={}, throw=True)
+        if not isinstance(run, bool):
+            _log().info("deploy dispatched", run_id=run.id, ref=input.ref)
+            return RunRef(run_id=int(run.id), url=str(run.html_url), created=True)
+        found = self._wait_for_run(api, input, since, self._dispatch_lookup_attempts)
+        if found is not None:
+            return RunRef(run_id=found.run_id, url=found.url, created=True)
+        # Dispatched but not listed yet: the retry's lookup finds it, it does not dispatch again.
+        raise ApplicationError(
+            f"dispatched {input.workflow} on {input.ref}, but GitHub lists no run yet; looking again",
+            type="RunNotListedYet",
+        )
+
+    def _wait_for_run(
+        self, api: RepoApi, input: DispatchInput, since: datetime, attempts: int
+    ) -> RunRef | None:
+        for attempt in range(max(1, attempts)):
+            if attempt:
+                activity.heartbeat(f"looking for the run of {input.ref}")
+                time.sleep(self._dispatch_lookup_interval)
+            found = self._find_run(api, input, since)
+            if found is not None:
+                return found
+        return None
+
+    def _find_run(self, api: RepoApi, input: DispatchInput, since: datetime) -> RunRef | None:
+        """The oldest workflow_dispatch run of the workflow on the branch created since `since`."""
+        ours: list[tuple[datetime, dict[str, Any]]] = []
+        for run in api.pages(
+            f"/actions/workflows/{q(input.workflow)}/runs",
+            what=f"list runs of {input.workflow} on {input.ref}",
+            key="workflow_runs",
+            params={
+                "branch": input.ref,
+                "event": "workflow_dispatch",
+                "created": f">={since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            },
+            permission="actions:read",
+        ):
+            created = parse_time(run.get("created_at"))
+            if created is None:
+                continue
+            if created < since:
+                # Runs come newest first: everything further is older still.
+                break
+            if run.get("head_branch") == input.ref and run.get("event") == "workflow_dispatch":
+                ours.append((created, run))
+        if not ours:
+            return None
+        run = min(ours, key=lambda pair: (pair[0], pair[1]["id"]))[1]
+        return RunRef(run_id=int(run["id"]), url=str(run["html_url"]), created=False)
+
+    @activity.defn
+    def rerun_failed_jobs(self, input: RunInput) -> RerunResult:
+        api = self._api(input.repository)
+        path = f"/actions/runs/{input.run_id}"
+        run = api.json("GET", path, what=f"get run {input.run_id}", permission="actions:read")
+        # Not completed: an earlier attempt's re-run is already under way (or waiting for approval).
+        if run.get("status") != "completed" or run.get("conclusion") == "success":
+            return RerunResult(run_id=input.run_id, rerun=False)
+        api.call(
+            "POST",
+            f"{path}/rerun-failed-jobs",
+            what=f"re-run failed jobs of run {input.run_id}",
+            permission="actions:write",
+            missing="GitHub re-runs only runs younger than 30 days: dispatch a new run instead",
+        )
+        _log().info("re-run requested", run_id=input.run_id)
+        return RerunResult(run_id=input.run_id, rerun=True)

@@ -1,0 +1,135 @@
+"""PullRequestActivities: open, merge and comment on the hotfix's pull requests, each idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from github.GithubException import GithubException
+from temporalio import activity
+
+from activities.github import errors
+from activities.github.client import GitHubClient
+from activities.github.comments import recent_comment
+from activities.github.rest import OnGitHub, RepoApi
+from activities.log import logger
+from hotfix.models import (
+    CommentInput,
+    CommentResult,
+    MergeInput,
+    MergeResult,
+    OpenPullRequestInput,
+    PullRequestRef,
+)
+
+
+def _log() -> Any:
+    return logger("activities.pulls")
+
+
+class PullRequestActivities(OnGitHub):
+    def __init__(self, github: GitHubClient, *, comment_lookback: timedelta = timedelta(minutes=30)) -> None:
+        """`comment_lookback`: how far back a retried comment looks for its own earlier post."""
+        super().__init__(github)
+        self._comment_lookback = comment_lookback
+
+    @activity.defn
+    def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
+        api = self._api(input.repository)
+        existing = self._find_open_pull(api, input.head, input.base)
+        if existing is not None:
+            return existing
+        made = api.call(
+            "POST",
+            "/pulls",
+            what=f"create pull request {input.head} -> {input.base}",
+            permission="pull_requests:write",
+            body={"title": input.title, "head": input.head, "base": input.base, "body": input.body},
+            expect=(422,),
+        )
+        if made.ok:
+            _log().info("pull request opened", number=made.data["number"], head=input.head, base=input.base)
+            return PullRequestRef(
+                number=int(made.data["number"]), url=str(made.data["html_url"]), created=True
+            )
+        if "already exists" in made.message.lower():
+            found = self._find_open_pull(api, input.head, input.base)
+            if found is not None:
+                return found
+        raise errors.translate(
+            GithubException(422, {"message": made.message}),
+            input.repository,
+            f"create pull request {input.head} -> {input.base}",
+            missing=f"check that {input.head} has commits that {input.base} lacks",
+        )
+
+    def _find_open_pull(self, api: RepoApi, head: str, base: str) -> PullRequestRef | None:
+        for pull in api.pages(
+            "/pulls",
+            what=f"list pull requests {head} -> {base}",
+            params={"state": "open", "head": f"{api.repository.split('/', 1)[0]}:{head}", "base": base},
+            permission="pull_requests:read",
+        ):
+            # Filter again: a server that ignores `head` must not hand us someone else's PR.
+            if pull.get("head", {}).get("ref") == head and pull.get("base", {}).get("ref") == base:
+                return PullRequestRef(number=int(pull["number"]), url=str(pull["html_url"]), created=False)
+        return None
+
+    @activity.defn
+    def merge_pull_request(self, input: MergeInput) -> MergeResult:
+        api = self._api(input.repository)
+        path = f"/pulls/{input.number}"
+        pull = api.json(
+            "GET", path, what=f"get pull request #{input.number}", permission="pull_requests:read"
+        )
+        if pull.get("merged"):
+            return MergeResult(merged=True, sha=pull.get("merge_commit_sha"))
+        if pull.get("state") == "closed":
+            return MergeResult(merged=False, message=f"PR #{input.number} is closed")
+        refusal = ""
+        # The repository may allow only some merge methods; a merge commit keeps history best.
+        for method in ("merge", "squash", "rebase"):
+            reply = api.call(
+                "PUT",
+                f"{path}/merge",
+                what=f"merge pull request #{input.number}",
+                permission="contents:write",
+                body={"sha": input.sha, "commit_title": input.title, "merge_method": method},
+                expect=(405, 409),
+            )
+            if reply.ok:
+                _log().info(
+                    "pull request merged", number=input.number, sha=reply.data.get("sha"), method=method
+                )
+                return MergeResult(merged=True, sha=reply.data.get("sha"))
+            refusal = reply.message or f"GitHub answered {reply.status}"
+            if not (reply.status == 405 and "not allowed" in refusal.lower()):
+                break
+        # The answer to an earlier (or in-process retried) merge may have been lost: look again.
+        pull = api.json(
+            "GET", path, what=f"get pull request #{input.number}", permission="pull_requests:read"
+        )
+        if pull.get("merged"):
+            return MergeResult(merged=True, sha=pull.get("merge_commit_sha"))
+        return MergeResult(merged=False, message=refusal)
+
+    @activity.defn
+    def comment(self, input: CommentInput) -> CommentResult:
+        """Post a comment. A retry first looks for the same text posted lately by an earlier attempt.
+
+        Two different reminders a few hours apart are different texts, so both are posted; the
+        look-back only catches an attempt whose answer was lost.
+        """
+        api = self._api(input.repository)
+        if activity.info().attempt > 1:
+            earlier = recent_comment(api, self._comment_lookback, input.number, input.body)
+            if earlier is not None:
+                return CommentResult(comment_id=earlier)
+        made = api.json(
+            "POST",
+            f"/issues/{input.number}/comments",
+            what=f"comment on #{input.number}",
+            permission="pull_requests:write",
+            body={"body": input.body},
+        )
+        return CommentResult(comment_id=int(made["id"]))

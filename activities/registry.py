@@ -1,0 +1,62 @@
+"""Every GitHub activity the worker registers, listed by hand: one place to see what the worker runs.
+
+Activity names are the method names and are part of running workflows' histories: never rename one
+without keeping the old name registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from temporalio.client import Client
+
+from activities.branches import BranchActivities
+from activities.cherry_pick import CherryPickActivities
+from activities.deploy import DeployActivities
+from activities.github.client import GitHubClient
+from activities.lane import LaneActivities
+from activities.preflight import PreflightActivities
+from activities.pulls import PullRequestActivities
+from activities.waits import GitHubWaits
+
+
+def github_activities(
+    github: GitHubClient,
+    *,
+    dispatch_lookup_attempts: int = 10,
+    dispatch_lookup_interval: float = 2.0,
+) -> list[Callable[..., Any]]:
+    """The bound activity methods over one GitHub client; the keyword options exist for tests."""
+    preflight = PreflightActivities(github)
+    branches = BranchActivities(github)
+    picks = CherryPickActivities(github)
+    pulls = PullRequestActivities(github)
+    deploy = DeployActivities(
+        github,
+        dispatch_lookup_attempts=dispatch_lookup_attempts,
+        dispatch_lookup_interval=dispatch_lookup_interval,
+    )
+    waits = GitHubWaits(github)
+    return [
+        preflight.preflight,
+        branches.find_base,
+        branches.create_branch,
+        branches.compare,
+        branches.cleanup,
+        picks.cherry_pick,
+        pulls.open_pull_request,
+        pulls.merge_pull_request,
+        pulls.comment,
+        deploy.dispatch_deploy,
+        deploy.rerun_failed_jobs,
+        waits.wait_checks,
+        waits.wait_review,
+        waits.wait_run,
+    ]
+
+
+def lane_activities(client: Client, task_queue: str) -> list[Callable[..., Any]]:
+    """The lane's activities: they talk only to Temporal, so tests with fake GitHub use them too."""
+    lane = LaneActivities(client, task_queue)
+    return [lane.enqueue, lane.hotfix_alive]

@@ -1,0 +1,81 @@
+"""The command line every command shares: --address, --namespace, --task-queue and --json (written once,
+in `with_ctx`), the ID and OWNER/NAME arguments, and the checks of what a human typed.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable
+from typing import Annotated, Any, Concatenate, ParamSpec, cast
+
+import typer
+
+from cli.context import EXIT_USAGE, CliError, Ctx, make_ctx
+from hotfix import naming
+
+P = ParamSpec("P")
+
+# Options every command takes; unset ones come from HOTFIX_* settings (environment or .env).
+Address = Annotated[
+    str | None, typer.Option("--address", help="Temporal host:port [default: $HOTFIX_TEMPORAL_ADDRESS]")
+]
+Namespace = Annotated[
+    str | None, typer.Option("--namespace", help="Temporal namespace [default: $HOTFIX_TEMPORAL_NAMESPACE]")
+]
+TaskQueue = Annotated[
+    str | None, typer.Option("--task-queue", help="Worker task queue [default: $HOTFIX_TASK_QUEUE]")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, for scripts.")]
+
+# Arguments more than one command takes.
+WorkflowId = Annotated[
+    str, typer.Argument(metavar="ID", help="Workflow ID as `start` printed it (hotfix/OWNER/NAME/DAY_SLUG).")
+]
+Repository = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The repository.")]
+
+# After a command's own parameters, in this order, as the help lists them.
+_SHARED = [
+    inspect.Parameter("address", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Address),
+    inspect.Parameter("namespace", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Namespace),
+    inspect.Parameter("task_queue", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=TaskQueue),
+    inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Json),
+]
+
+
+def with_ctx(command: Callable[Concatenate[Ctx, P], None]) -> Callable[P, None]:
+    """Give `command(ctx, ...)` the shared options: Typer sees the command's own parameters (all but
+    `ctx`) followed by --address, --namespace, --task-queue and --json; the wrapper turns those four
+    into the Ctx (settings errors exit 2) and calls the command with it.
+    """
+    own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        shared = [kwargs.pop(param.name, param.default) for param in _SHARED]
+        command(make_ctx(*shared), *args, **kwargs)
+
+    parameters = [*own, *_SHARED]
+    # What Typer reads: this signature, and annotations that match it (not the wrapped function's).
+    wrapper.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {param.name: param.annotation for param in parameters} | {"return": None}
+    return cast(Callable[P, None], wrapper)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a human typed, checked the same way by every command
+# ---------------------------------------------------------------------------------------------
+
+
+def current_user() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def valid_repository(value: str) -> str:
+    """OWNER/NAME without surrounding blanks, or CliError code 2."""
+    try:
+        naming.parse_repository(value)
+    except naming.NamingError as err:
+        raise CliError(str(err), EXIT_USAGE) from None
+    return value.strip()

@@ -1,0 +1,223 @@
+"""`start`: check what a human typed, turn it into the workflow's input and start one hotfix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from cli.context import EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
+from cli.options import Repository, current_user, valid_repository, with_ctx
+from hotfix import naming, search_attributes
+from hotfix.models import HotfixRequest, Step
+from hotfix.settings import ProcessDefaults, TemporalSettings
+from service.temporal import workflow_url
+from workflows.hotfix import HotfixWorkflow
+
+SUMMARY_MAX_BYTES = 400  # the UI's limit for a static summary
+_SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
+
+
+@dataclass
+class Started:
+    workflow_id: str
+    run_id: str | None
+    repository: str
+    description: str
+    work_branch: str
+    prod_branch: str
+    ui_url: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def build_request(
+    repository: str,
+    description: str,
+    *,
+    requested_by: str,
+    base: str | None,
+    cherry_picks: list[str],
+    ui_url: str,
+    namespace: str,
+    day: Any = None,
+) -> HotfixRequest:
+    """Validate what a human typed and turn it into the workflow's input (CliError code 2 if bad)."""
+    repository = valid_repository(repository)
+    description = description.strip()
+    try:
+        naming.slugify(description)
+    except naming.NamingError as err:
+        raise CliError(str(err), EXIT_USAGE) from None
+    bad = [sha for sha in cherry_picks if not _SHA.match(sha)]
+    if bad:
+        raise CliError(f"--cherry-pick takes commit SHAs (7 to 40 hex digits), got {bad[0]!r}", EXIT_USAGE)
+    if base is not None and not base.strip():
+        raise CliError("--base must name a branch, tag or commit", EXIT_USAGE)
+    if not requested_by.strip():
+        raise CliError("--requested-by must not be empty", EXIT_USAGE)
+    try:
+        process = ProcessDefaults().process(ui_base_url=ui_url, namespace=namespace)
+    except ValidationError as err:
+        raise settings_error(err) from None
+    return HotfixRequest(
+        repository=repository,
+        description=description,
+        requested_by=requested_by.strip(),
+        # Fixed here, once: branch names and the workflow ID must not depend on when code replays.
+        day=day or datetime.now(UTC).date(),
+        base_ref=base.strip() if base else None,
+        cherry_picks=list(cherry_picks),
+        settings=process,
+    )
+
+
+def static_summary(repository: str, description: str) -> str:
+    """The workflow's static summary in the Temporal UI, cut to the UI's limit."""
+    text = f"Hotfix {repository}: {description}"
+    encoded = text.encode()
+    if len(encoded) <= SUMMARY_MAX_BYTES:
+        return text
+    return encoded[: SUMMARY_MAX_BYTES - 3].decode(errors="ignore") + "..."
+
+
+def static_details(request: HotfixRequest, work: str, prod: str) -> str:
+    """The workflow's static details in the Temporal UI (Markdown)."""
+    process = request.settings
+    return "\n".join(
+        [
+            f"**Repository:** `{request.repository}`  ",
+            f"**Requested by:** {request.requested_by}  ",
+            f"**Working branch:** `{work}`  ",
+            f"**Prod branch:** `{prod}`  ",
+            f"**Base:** {f'`{request.base_ref}` (explicit)' if request.base_ref else 'what is deployed to '}"
+            + ("" if request.base_ref else f"`{process.environment}`"),
+            *(
+                [f"**Cherry-picks:** {', '.join(f'`{s}`' for s in request.cherry_picks)}"]
+                if request.cherry_picks
+                else []
+            ),
+            "",
+            "Signals: `changes_ready`, `recheck`, `retry_deploy`, `abort` (with a reason). Query: `status`.",
+        ]
+    )
+
+
+async def start_hotfix(client: Client, settings: TemporalSettings, request: HotfixRequest) -> Started:
+    """Start one hotfix; refuses a second start of the same one (same repository, day and slug)."""
+    workflow_id = naming.workflow_id(request.repository, request.day, request.description)
+    process = request.settings
+    work = naming.work_branch(process.work_branch_prefix, request.day, request.description)
+    prod = naming.prod_branch(process.prod_branch_prefix, request.day, request.description)
+    url = workflow_url(settings.ui_url, settings.temporal_namespace, workflow_id)
+    try:
+        handle = await client.start_workflow(
+            HotfixWorkflow.run,
+            request,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            # A hotfix that failed (e.g. preflight, fixed since) may be started again under its name;
+            # one that runs or ran to an end may not: that would be a second set of branches and PRs.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            static_summary=static_summary(request.repository, request.description),
+            static_details=static_details(request, work, prod),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(search_attributes.REPOSITORY, request.repository),
+                    SearchAttributePair(search_attributes.STEP, Step.PREFLIGHT.value),
+                ]
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        existing = await client.get_workflow_handle_for(HotfixWorkflow.run, workflow_id).describe()
+        if existing.status == WorkflowExecutionStatus.RUNNING:
+            raise CliError(
+                f"hotfix {workflow_id} is already running; follow it with `starter.py watch {workflow_id}` "
+                "(a different description makes a separate hotfix)"
+            ) from None
+        state = existing.status.name.lower() if existing.status else "closed"
+        raise CliError(
+            f"hotfix {workflow_id} already ran today and ended {state}; use a different description "
+            "for a new hotfix"
+        ) from None
+    return Started(
+        workflow_id=workflow_id,
+        run_id=handle.result_run_id,
+        repository=request.repository,
+        description=request.description,
+        work_branch=work,
+        prod_branch=prod,
+        ui_url=url,
+    )
+
+
+@with_ctx
+def start(
+    ctx: Ctx,
+    repo: Repository,
+    description: Annotated[
+        str, typer.Argument(metavar="DESCRIPTION", help="A short description; it names the branches.")
+    ],
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Base ref instead of what is deployed to prod (use with care)."),
+    ] = None,
+    cherry_pick: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cherry-pick",
+            metavar="SHA",
+            help="Commit SHA to cherry-pick onto the working branch (repeatable).",
+        ),
+    ] = None,
+    requested_by: Annotated[
+        str | None, typer.Option("--requested-by", help="GitHub login of who asks for it [default: $USER].")
+    ] = None,
+) -> None:
+    """Start a hotfix: prints its workflow ID, both branch names and its Temporal UI page."""
+    try:
+        request = build_request(
+            repo,
+            description,
+            requested_by=requested_by if requested_by is not None else current_user(),
+            base=base,
+            cherry_picks=cherry_pick or [],
+            ui_url=ctx.settings.ui_url,
+            namespace=ctx.namespace,
+        )
+    except CliError as err:
+        ctx.fail(err)
+
+    async def go() -> Started:
+        return await start_hotfix(await ctx.client(), ctx.settings, request)
+
+    started = run(ctx, go)
+    if ctx.json:
+        print_json(started.as_dict())
+        return
+    out = Console(highlight=False)
+    out.print(f"[bold green]Started[/] hotfix [bold]{started.workflow_id}[/]")
+    out.print(f"  working branch  {started.work_branch}")
+    out.print(f"  prod branch     {started.prod_branch}")
+    out.print(f"  Temporal UI     {started.ui_url}", soft_wrap=True)
+    out.print(
+        f"Next: push the fix to {started.work_branch} (or pass --cherry-pick), then "
+        f"`python starter.py changes-ready {started.workflow_id}`. Follow it with "
+        f"`python starter.py watch {started.workflow_id}`.",
+        soft_wrap=True,
+    )

@@ -1,0 +1,140 @@
+"""`status`, `watch` and `list`: reading hotfixes, never changing them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from temporalio.client import WorkflowExecutionDescription, WorkflowExecutionStatus
+
+from cli import views
+from cli.context import EXIT_FAILED, EXIT_OK, CliError, Ctx, dump, print_json, run
+from cli.lookup import read_status, resolve
+from cli.options import WorkflowId, valid_repository, with_ctx
+from hotfix import search_attributes
+from hotfix.models import HotfixStatus, Step
+
+
+@with_ctx
+def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
+    """Where a hotfix stands: step, what it waits for and from whom, branches, PRs, deploy run."""
+
+    async def go() -> tuple[HotfixStatus, WorkflowExecutionDescription]:
+        client = await ctx.client()
+        handle, description = await resolve(client, ctx, workflow_id)
+        return await read_status(client, handle, description), description
+
+    current, description = run(ctx, go)
+    if ctx.json:
+        print_json(
+            {
+                **dump(current),
+                "execution_status": description.status.name if description.status else None,
+                "ui_url": ctx.url(description.id),
+            }
+        )
+        return
+    Console().print(views.status_view(current, url=ctx.url(description.id)))
+
+
+@with_ctx
+def watch(
+    ctx: Ctx,
+    workflow_id: WorkflowId,
+    interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between looks.")] = 1.0,
+) -> None:
+    """Follow a hotfix live until it ends (Ctrl-C stops watching, not the hotfix).
+
+    Exits 0 when the hotfix ends done, 1 when it ends aborted, expired or failed. With --json, prints
+    one JSON line per change.
+    """
+
+    async def go() -> HotfixStatus:
+        client = await ctx.client()
+        handle, description = await resolve(client, ctx, workflow_id)
+        url = ctx.url(description.id)
+        last: HotfixStatus | None = None
+        live = None if ctx.json else Live(console=Console(), refresh_per_second=4, auto_refresh=True)
+        if live:
+            live.start()
+        try:
+            while True:
+                current = await read_status(client, handle, description)
+                if current != last:
+                    if ctx.json:
+                        typer.echo(json.dumps(dump(current)))
+                    last = current
+                if live:
+                    live.update(views.status_view(current, url=url))
+                if description.status != WorkflowExecutionStatus.RUNNING:
+                    return current
+                await asyncio.sleep(interval)
+                description = await handle.describe()
+        finally:
+            if live:
+                live.stop()
+
+    try:
+        final = run(ctx, go)
+    except KeyboardInterrupt:
+        typer.echo("stopped watching; the hotfix goes on", err=True)
+        raise typer.Exit(EXIT_OK) from None
+    if final.step != Step.DONE:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def list_query(repository: str | None, step: Step | None, running: bool) -> str:
+    """The visibility query for `list`, through the HotfixRepository and HotfixStep search attributes."""
+    clauses = ["WorkflowType = 'HotfixWorkflow'"]
+    # Both values are validated (repository pattern, Step enum), so quoting them is safe.
+    if repository:
+        clauses.append(f"{search_attributes.REPOSITORY.name} = '{repository}'")
+    if step:
+        clauses.append(f"{search_attributes.STEP.name} = '{step.value}'")
+    if running:
+        clauses.append("ExecutionStatus = 'Running'")
+    return " AND ".join(clauses)
+
+
+@with_ctx
+def list_(
+    ctx: Ctx,
+    repository: Annotated[str | None, typer.Option("--repository", help="Only this OWNER/NAME.")] = None,
+    step: Annotated[Step | None, typer.Option("--step", help="Only hotfixes at this step.")] = None,
+    running: Annotated[bool, typer.Option("--running", help="Only hotfixes still running.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
+) -> None:
+    """List hotfixes, filtered through the HotfixRepository and HotfixStep search attributes."""
+    try:
+        repo = valid_repository(repository) if repository is not None else None
+    except CliError as err:
+        ctx.fail(err)
+    query = list_query(repo, step, running)
+
+    async def go() -> list[dict[str, Any]]:
+        client = await ctx.client()
+        rows = []
+        async for execution in client.list_workflows(query, limit=limit):
+            attrs = execution.typed_search_attributes
+            rows.append(
+                {
+                    "workflow_id": execution.id,
+                    "run_id": execution.run_id,
+                    "repository": attrs.get(search_attributes.REPOSITORY),
+                    "step": attrs.get(search_attributes.STEP),
+                    "status": execution.status.name if execution.status else "UNKNOWN",
+                    "started": execution.start_time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    "ui_url": ctx.url(execution.id),
+                }
+            )
+        return rows
+
+    rows = run(ctx, go)
+    if ctx.json:
+        print_json(rows)
+    else:
+        Console().print(views.list_view(rows))

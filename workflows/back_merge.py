@@ -1,0 +1,72 @@
+"""Runbook step 9: back-merge the deployed prod branch into the default branch, and wait until it is merged.
+
+A part of HotfixWorkflow (workflows/hotfix.py); skipping it would let the next release undo the fix.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from temporalio import workflow
+
+from workflows.waiting import Stop, Waiting
+
+with workflow.unsafe.imports_passed_through():
+    from activities.branches import BranchActivities
+    from activities.pulls import PullRequestActivities
+    from activities.waits import GitHubWaits
+    from hotfix.models import (
+        CompareInput,
+        OpenPullRequestInput,
+        PullRequestRef,
+        ReviewObservation,
+        ReviewState,
+        Step,
+    )
+
+
+class BackMergeStep(Waiting):
+    async def _back_merge_and_wait(self) -> None:
+        """Without this the next regular release overwrites the hotfix: the step people forget."""
+        self._set_step(Step.BACK_MERGE)
+        target = self._require(self._status.default_branch)
+        diff = await self._act(
+            BranchActivities.compare,
+            CompareInput(repository=self._request.repository, base=target, head=self._status.prod_branch),
+        )
+        if diff.ahead_by == 0:
+            self._status.message = f"{target} already contains {self._status.prod_branch}"
+            return
+        pr = await self._act(
+            PullRequestActivities.open_pull_request,
+            OpenPullRequestInput(
+                repository=self._request.repository,
+                head=self._status.prod_branch,
+                base=target,
+                title=f"Back-merge hotfix {self._request.description} into {target}",
+                body=self._pr_body(back_merge=True),
+            ),
+        )
+        self._status.back_merge_pull_request = pr
+        self._await_who(f"back-merge PR #{pr.number} into {target} to be merged", [])
+        deadline = workflow.now() + self._settings.back_merge_timeout
+        with self._reminders(pr.number):
+            await self._watch(
+                GitHubWaits.wait_review,
+                partial(self._review_input, pr.number),
+                partial(self._back_merged, pr, target),
+                deadline=lambda: deadline,
+                what="back-merge",
+            )
+
+    async def _back_merged(self, pr: PullRequestRef, target: str, review: ReviewObservation) -> bool | None:
+        if review.state == ReviewState.MERGED:
+            self._status.message = f"back-merge PR #{pr.number} merged into {target}"
+            return True
+        if review.state == ReviewState.CLOSED:
+            raise Stop(
+                Step.ABORTED,
+                f"back-merge PR #{pr.number} was closed without merging: merge "
+                f"{self._status.prod_branch} into {target} by hand before the next release",
+            )
+        return None

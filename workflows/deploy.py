@@ -1,0 +1,151 @@
+"""Runbook steps 7 and 8: dispatch the deploy workflow on the prod branch, wait while it is approved and runs.
+
+A part of HotfixWorkflow (workflows/hotfix.py), kept in its own room; `run()` there calls these steps.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from temporalio import workflow
+
+from workflows.versions import FAILED_RUN_MAY_HAVE_DEPLOYED
+from workflows.waiting import LOOK_AGAIN, LookAgain, Waiting
+
+with workflow.unsafe.imports_passed_through():
+    from activities.branches import BranchActivities
+    from activities.deploy import DeployActivities
+    from activities.waits import GitHubWaits
+    from hotfix.models import (
+        CompareInput,
+        DispatchInput,
+        FindBaseResult,
+        RunInput,
+        RunObservation,
+        Step,
+        WaitRunInput,
+    )
+
+# Run states in which the deploy run is still on its way.
+RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
+
+
+class DeploySteps(Waiting):
+    _deploy_started: bool
+
+    async def _dispatch_deploy(self) -> None:
+        self._set_step(Step.DEPLOY)
+        await self._drift_guard()
+        # Fixed once, in workflow time, so a retried dispatch recognises the run it already made.
+        not_before = workflow.now()
+        run = await self._act(
+            DeployActivities.dispatch_deploy,
+            DispatchInput(
+                repository=self._request.repository,
+                workflow=self._settings.deploy_workflow,
+                ref=self._status.prod_branch,
+                not_before=not_before,
+            ),
+            slow=True,
+        )
+        self._status.run_id, self._status.run_url = run.run_id, run.url
+        self._publish()
+
+    async def _drift_guard(self) -> None:
+        """Never deploy a prod branch that lacks what production runs now: that would un-deploy it."""
+        while True:
+            live: FindBaseResult = await self._act(
+                BranchActivities.find_base, self._find_base_input(explicit=False)
+            )
+            diff = await self._act(
+                BranchActivities.compare,
+                CompareInput(
+                    repository=self._request.repository, base=live.sha, head=self._status.prod_branch
+                ),
+            )
+            if diff.status in ("ahead", "identical"):
+                return
+            self._status.message = (
+                f"drift: {self._settings.environment} now runs {live.sha[:12]} ({live.ref}), which "
+                f"{self._status.prod_branch} does not contain; deploying would roll it back. Merge it into "
+                f"{self._status.prod_branch} and send recheck, or abort"
+            )
+            self._await_who("a human to resolve the drift", [self._request.requested_by])
+            await self._signal_after("nudge", self._received["nudge"])
+
+    async def _wait_for_deployment(self) -> None:
+        run_id = self._require(self._status.run_id)
+        deadline = workflow.now() + self._settings.deploy_approval_timeout
+        self._set_step(Step.DEPLOY_APPROVAL)
+        self._await_who(f"approval of deploy run {run_id} for {self._settings.environment}", [])
+
+        async def decide(run: RunObservation) -> bool | LookAgain | None:
+            nonlocal deadline
+            self._status.run_url = run.html_url
+            decided: bool | LookAgain | None = None
+            if run.status == "waiting":
+                if self._status.step != Step.DEPLOY_APPROVAL:
+                    self._set_step(Step.DEPLOY_APPROVAL)
+                    deadline = workflow.now() + self._settings.deploy_approval_timeout
+                self._await_who(
+                    f"approval of deploy run {run_id} for {self._settings.environment}",
+                    run.pending_reviewers,
+                )
+            elif run.status in RUN_ACTIVE:
+                if run.status == "in_progress":
+                    self._deploy_started = True
+                    if self._status.step != Step.DEPLOYING:
+                        self._set_step(Step.DEPLOYING)
+                        self._await_who(f"deploy run {run_id} to finish", [])
+                        # A stuck run is for a human to judge, not a reason to give up.
+                        deadline = workflow.now() + self._settings.deploy_approval_timeout
+            elif run.status == "completed" and run.conclusion == "success":
+                self._deploy_started = True
+                self._status.deployed_sha = run.head_sha
+                self._status.message = f"deployed {self._status.prod_branch} to {self._settings.environment}"
+                return True
+            elif run.status == "completed":
+                # A failed deploy may have changed production half-way; only a rejection surely did not.
+                if workflow.patched(FAILED_RUN_MAY_HAVE_DEPLOYED) and not run.rejected:
+                    self._deploy_started = True
+                await self._deploy_failed(run_id, run)
+                decided = LOOK_AGAIN
+                deadline = workflow.now() + self._settings.deploy_approval_timeout
+            self._publish()
+            return decided
+
+        await self._watch(
+            GitHubWaits.wait_run,
+            partial(self._run_input, run_id),
+            decide,
+            deadline=lambda: deadline,
+            what="deployment",
+        )
+
+    async def _deploy_failed(self, run_id: int, run: RunObservation) -> None:
+        self._set_step(Step.DEPLOY_FAILED)
+        self._status.message = (
+            f"deploy run {run_id} ended {run.conclusion}: "
+            "send retry_deploy to re-run its failed jobs, or abort"
+        )
+        self._await_who("retry_deploy or abort", [self._request.requested_by])
+        await self._signal_after(
+            "retry_deploy",
+            self._received["retry_deploy"],
+            deadline=workflow.now() + self._settings.deploy_approval_timeout,
+            what="a decision on the failed deployment",
+        )
+        await self._act(
+            DeployActivities.rerun_failed_jobs, RunInput(repository=self._request.repository, run_id=run_id)
+        )
+        self._set_step(Step.DEPLOY_APPROVAL)
+        self._await_who(f"approval of re-run {run_id} for {self._settings.environment}", [])
+
+    def _run_input(self, run_id: int, last: RunObservation | None) -> WaitRunInput:
+        return WaitRunInput(
+            repository=self._request.repository,
+            run_id=run_id,
+            environment=self._settings.environment,
+            poll_interval=self._settings.poll_interval,
+            last=last,
+        )
