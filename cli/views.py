@@ -116,6 +116,8 @@ def status_view(
     parts: list[RenderableType] = [header, Text(), facts, Text(), steps]
     for warning in status.warnings:
         parts.append(Text(f"⚠ {warning}", style="yellow"))
+    for ignored in status.ignored_inputs:
+        parts.append(Text(f"ignored: {ignored}", style="yellow"))
     title = status.workflow_id or f"hotfix {status.repository}"
     return Panel(Group(*parts), title=title, title_align="left", border_style=step_style.split()[-1])
 

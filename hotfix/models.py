@@ -117,6 +117,8 @@ class HotfixStatus(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     reason: str | None = None  # why it ended as aborted / expired / failed
     timeline: list[StepEvent] = Field(default_factory=list)
+    # Signals whose payload could not be read: the signal still counted, its payload did not.
+    ignored_inputs: list[str] = Field(default_factory=list)
 
 
 class HotfixResult(BaseModel):
@@ -143,23 +145,23 @@ class RetryDeploySignal(BaseModel):
 
 
 class AbortSignal(BaseModel):
-    reason: str
+    reason: str = "aborted without a reason"
     by: str | None = None
 
 
 class LaneGrantSignal(BaseModel):
     """From the repository's lane to a hotfix: who is ahead of it, or that it may go."""
 
-    granted: bool
+    granted: bool = False
     ahead: str | None = None
 
 
 class LaneEnqueueSignal(BaseModel):
-    workflow_id: str
+    workflow_id: str = ""
 
 
 class LaneReleaseSignal(BaseModel):
-    workflow_id: str
+    workflow_id: str = ""
 
 
 class LaneState(BaseModel):

@@ -74,6 +74,8 @@ def to_markdown(status: HotfixStatus) -> str:
         lines.append(f"- Back-merge: {_link(f'#{pr.number}', pr.url)} into `{status.default_branch}`")
     for warning in status.warnings:
         lines.append(f"- ⚠ {warning}")
+    for ignored in status.ignored_inputs:
+        lines.append(f"- ignored: {ignored}")
     # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54).
     lines += ["", "#### Runbook", ""]
     current = _ORDER.get(status.step, len(RUNBOOK) if status.step == Step.DONE else -1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -361,27 +361,40 @@ class HotfixWorkflow(DeploySteps, BackMergeStep):
     # Status, signals, query
     # -----------------------------------------------------------------------------------------
 
+    # Every handler takes any payload or none (`Any = None`): the payload model is applied inside, so a
+    # signal from the UI with an empty Data box, `null` or junk never fails a workflow task.
+
     @workflow.signal
-    def changes_ready(self, signal: ChangesReadySignal) -> None:
+    def changes_ready(self, signal: Any = None) -> None:
+        """The developer pushed the changes: look at the working branch now."""
+        self._accept(ChangesReadySignal, signal, "changes_ready")
         self._received.update(("changes_ready", "nudge"))
 
     @workflow.signal
-    def recheck(self, signal: RecheckSignal) -> None:
+    def recheck(self, signal: Any = None) -> None:
+        """Look at GitHub again now (after fixing what blocked the hotfix)."""
+        self._accept(RecheckSignal, signal, "recheck")
         self._received["nudge"] += 1
 
     @workflow.signal
-    def retry_deploy(self, signal: RetryDeploySignal) -> None:
+    def retry_deploy(self, signal: Any = None) -> None:
+        """Re-run the failed jobs of the deploy run."""
+        self._accept(RetryDeploySignal, signal, "retry_deploy")
         self._received.update(("retry_deploy", "nudge"))
 
     @workflow.signal
-    def abort(self, signal: AbortSignal) -> None:
+    def abort(self, signal: Any = None) -> None:
+        """Withdraw the hotfix: what it made is cleaned up unless something was deployed."""
+        request = self._accept(AbortSignal, signal, "abort")
         if self._abort is None:
-            self._abort = signal
+            self._abort = request
 
     @workflow.signal
-    def lane_update(self, signal: LaneGrantSignal) -> None:
-        self._lane = signal
-        self._status.queued_behind = None if signal.granted else signal.ahead
+    def lane_update(self, signal: Any = None) -> None:
+        """From the repository's lane (never from a person): who is ahead, or that this hotfix may go."""
+        grant = self._accept(LaneGrantSignal, signal, "lane_update")
+        self._lane = grant
+        self._status.queued_behind = None if grant.granted else grant.ahead
         self._publish()
 
     @workflow.query

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
     from activities.lane import LANE_WORKFLOW, LaneActivities
     from hotfix.models import (
         HotfixAliveInput,
@@ -103,16 +106,29 @@ class LaneWorkflow:
             if granted:
                 self._grants += 1
 
-    @workflow.signal
-    def enqueue(self, signal: LaneEnqueueSignal) -> None:
-        if signal.workflow_id not in self._queue:
-            self._queue.append(signal.workflow_id)
+    # Handlers take any payload or none: a lane signalled by hand with junk must not wedge every
+    # hotfix of the repository. A payload without a workflow ID is ignored, with a warning.
 
     @workflow.signal
-    def release(self, signal: LaneReleaseSignal) -> None:
-        if signal.workflow_id in self._queue:
-            self._queue.remove(signal.workflow_id)
-        self._told.pop(signal.workflow_id, None)
+    def enqueue(self, signal: Any = None) -> None:
+        wid = self._workflow_id(LaneEnqueueSignal, signal, "enqueue")
+        if wid and wid not in self._queue:
+            self._queue.append(wid)
+
+    @workflow.signal
+    def release(self, signal: Any = None) -> None:
+        wid = self._workflow_id(LaneReleaseSignal, signal, "release")
+        if wid in self._queue:
+            self._queue.remove(wid)
+        self._told.pop(wid, None)
+
+    @staticmethod
+    def _workflow_id(model: type[LaneEnqueueSignal | LaneReleaseSignal], raw: object, name: str) -> str:
+        try:
+            return model.model_validate(raw if raw is not None else {}).workflow_id
+        except ValidationError:
+            workflow.logger.warning("lane signal %s with an unreadable payload ignored: %r", name, raw)
+            return ""
 
     @workflow.query
     def queue(self) -> list[str]:

@@ -29,6 +29,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from workflows.versions import ABORT_INTERRUPTS_ACTIONS
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ValidationError
+
     from activities.pulls import PullRequestActivities
     from hotfix import render, search_attributes
     from hotfix.models import (
@@ -47,6 +49,10 @@ with workflow.unsafe.imports_passed_through():
 I = TypeVar("I")  # noqa: E741 - an activity's input
 R = TypeVar("R")  # its result
 T = TypeVar("T")
+P = TypeVar("P", bound=BaseModel)
+
+# How many ignored payloads the status keeps (the newest).
+MAX_IGNORED = 20
 
 # What a person can send; `nudge` counts every one of them (each makes the hotfix look again).
 Signal = Literal["changes_ready", "recheck", "retry_deploy", "nudge"]
@@ -151,6 +157,32 @@ class Waiting:
             main_branch=self._settings.main_branch,
             base_ref=self._request.base_ref if explicit else None,
         )
+
+    # ---- what people send -----------------------------------------------------------------------
+
+    def _accept(self, model: type[P], raw: object, signal: str) -> P:
+        """The payload of `signal` as `model`, whatever was sent: nothing a person sends fails a task.
+
+        No payload (the UI's empty Data box, the CLI without --input) and `null` mean the defaults; a
+        payload that is not the model is ignored, noted in the status, and the defaults are used, so
+        the signal still does what its name says.
+        """
+        if raw is None:
+            return model()
+        if isinstance(raw, model):
+            return raw
+        try:
+            return model.model_validate(raw)
+        except ValidationError as err:
+            shown = repr(raw)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            problem = err.errors()[0].get("msg", "not readable") if err.errors() else "not readable"
+            self._status.ignored_inputs = [
+                *self._status.ignored_inputs[-(MAX_IGNORED - 1) :],
+                f"{signal}: payload {shown} ignored ({problem}); sent as {signal} without a payload",
+            ]
+            self._publish()
+            return model()
 
     # ---- waiting for people -------------------------------------------------------------------
 

@@ -4,106 +4,24 @@ through the GitHub API by the seeded users."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from pydantic import SecretStr
-from temporalio.client import Client, WorkflowHandle
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.github.client import GitHubClient
-from activities.registry import github_activities
-from hotfix import naming
-from hotfix.models import AbortSignal, ChangesReadySignal, HotfixRequest, ProcessSettings, Step
-from hotfix.settings import WorkerSettings
+from hotfix.models import AbortSignal, ChangesReadySignal, Step
 from local.humans import Humans, play_happy_path, wait_for
-from worker import build_worker
+from tests.integration.conftest import DISPATCH, REPO, ROOT, prod_deployments, start, writes
 from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
-
-REPO = "acme/gaia-gateway"
-# PyGithub addresses the deploy workflow by its numeric id or by its file name.
-DISPATCH = r"/repos/acme/gaia-gateway/actions/workflows/[^/]+/dispatches"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def process(**overrides: Any) -> ProcessSettings:
-    defaults: dict[str, Any] = {
-        "poll_interval": timedelta(seconds=0.2),
-        "activity_timeout": timedelta(seconds=20),
-    }
-    return ProcessSettings(**{**defaults, **overrides})
-
-
-async def start(client: Client, task_queue: str, unique: str, **overrides: Any) -> WorkflowHandle:
-    request = HotfixRequest(
-        repository=REPO,
-        description=f"login loop {unique}",
-        requested_by="dev-1",
-        day=date(2026, 11, 23),
-        settings=process(**overrides),
-    )
-    return await client.start_workflow(
-        HotfixWorkflow.run,
-        request,
-        id=f"hotfix/{REPO}/it-{unique}",
-        task_queue=task_queue,
-    )
-
-
-def worker_settings(sandbox: Any, task_queue: str, env: WorkflowEnvironment) -> WorkerSettings:
-    return WorkerSettings(
-        temporal_address=env.client.service_client.config.target_host,
-        task_queue=task_queue,
-        github_url=sandbox.api_url,
-        github_token=SecretStr("sandbox-bot-token"),
-    )
-
-
-@pytest_asyncio.fixture(autouse=True)
-async def fresh_lane(local_env: WorkflowEnvironment) -> AsyncIterator[None]:
-    """Every test has its own task queue, so a lane left by an earlier test would have no worker."""
-    yield
-    with contextlib.suppress(RPCError):
-        await local_env.client.get_workflow_handle(naming.lane_workflow_id(REPO)).terminate("test over")
-
-
-@pytest_asyncio.fixture
-async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
-    settings = worker_settings(sandbox, task_queue, local_env)
-    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
-    # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
-    activities = github_activities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2)
-    async with build_worker(local_env.client, settings, github, task_queue, activities=activities):
-        yield
-
-
-def writes(sandbox: Any, method: str, pattern: str, status: int | None = None) -> list[dict[str, Any]]:
-    import re
-
-    return [
-        r
-        for r in sandbox.requests()
-        if r["method"] == method
-        and re.fullmatch(pattern, r["path"].removeprefix("/api/v3"))
-        and (status is None or r["status"] == status)
-    ]
-
-
-def prod_deployments(sandbox: Any) -> list[Any]:
-    repo = sandbox.github().get_repo(REPO)
-    return list(repo.get_deployments(environment="prod"))
 
 
 async def test_happy_path_end_to_end(
