@@ -55,7 +55,7 @@ class Sandbox:
         deploy_seconds: float | None = None,
         record_bodies: bool = False,
     ) -> None:
-        from sandbox import seeding
+        from sandbox import populate
 
         self.store = Store(state_dir)
         if self.store.exists:
@@ -64,7 +64,7 @@ class Sandbox:
             self.store.init_empty(
                 {"ci_seconds": DEFAULT_CI_SECONDS, "deploy_seconds": DEFAULT_DEPLOY_SECONDS}
             )
-            seeding.apply(self.store, seeding.load(seed))
+            populate.apply(self.store, populate.load(seed))
         # Durations given on the command line win over the stored ones, so a restart can change them.
         if ci_seconds is not None:
             self.store.settings["ci_seconds"] = ci_seconds

@@ -1,4 +1,8 @@
-"""Typed API errors; the HTTP layer turns each into GitHub's error body shape."""
+"""Typed API errors; the HTTP layer turns each into GitHub's error body shape.
+
+Every kind is one `ApiError` subclass made by `_kind`, which differs from the others only in its
+status and default message: `raise errors.NotFound()`, `raise errors.Unprocessable("...", errors=[...])`.
+"""
 
 from __future__ import annotations
 
@@ -34,43 +38,36 @@ class ApiError(Exception):
         return body
 
 
-class BadRequest(ApiError):
-    status = 400
-    default_message = "Problems parsing JSON"
+def _kind(name: str, status: int, default_message: str) -> type[ApiError]:
+    """An ApiError subclass with its own name, status and default message."""
+    return type(
+        name, (ApiError,), {"status": status, "default_message": default_message, "__module__": __name__}
+    )
 
 
-class Unauthorized(ApiError):
-    status = 401
-    default_message = "Bad credentials"
+BadRequest = _kind("BadRequest", 400, "Problems parsing JSON")
+Unauthorized = _kind("Unauthorized", 401, "Bad credentials")
+Forbidden = _kind("Forbidden", 403, "Forbidden")
+NotFound = _kind("NotFound", 404, "Not Found")
+MethodNotAllowed = _kind("MethodNotAllowed", 405, "Method Not Allowed")
+Conflict = _kind("Conflict", 409, "Conflict")
+Unprocessable = _kind("Unprocessable", 422, "Validation Failed")
 
 
-class Forbidden(ApiError):
-    status = 403
-    default_message = "Forbidden"
-
-
-class NotFound(ApiError):
-    status = 404
-    default_message = "Not Found"
-
-
-class MethodNotAllowed(ApiError):
-    status = 405
-    default_message = "Method Not Allowed"
-
-
-class Conflict(ApiError):
-    status = 409
-    default_message = "Conflict"
-
-
-class Unprocessable(ApiError):
-    status = 422
-    default_message = "Validation Failed"
-
-
-def missing_field(resource: str, field: str) -> Unprocessable:
+def missing_field(resource: str, field: str) -> ApiError:
     return Unprocessable(
         f'Invalid request.\n\n"{field}" wasn\'t supplied.',
         errors=[{"resource": resource, "field": field, "code": "missing_field"}],
     )
+
+
+def invalid_field(resource: str, field: str, *more: str) -> ApiError:
+    """422 Validation Failed, naming each field whose value GitHub does not accept."""
+    return Unprocessable(
+        errors=[{"resource": resource, "field": f, "code": "invalid"} for f in (field, *more)]
+    )
+
+
+def custom(resource: str, message: str) -> ApiError:
+    """422 Validation Failed with GitHub's own words in `errors[0].message`."""
+    return Unprocessable(errors=[{"resource": resource, "code": "custom", "message": message}])

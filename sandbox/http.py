@@ -8,7 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import errors, routes
+from sandbox import api, errors  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Sandbox
 from sandbox.routing import Ctx, Reply, match
 from sandbox.state import Record
@@ -19,8 +19,6 @@ RATE_LIMIT = 5000
 JSON_TYPE = b"application/json; charset=utf-8"
 # GitHub answers a few endpoints without a token; everything else needs one here (repos are private).
 ANONYMOUS_OK = {"/", "/meta", "/rate_limit"}
-
-routes.load()
 
 Scope = dict[str, Any]
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import pygit2
 
 from sandbox.gitstore import signature
-from sandbox.state import Record
-from sandbox.views import GIT_EMAIL_DOMAIN
+from sandbox.state import Record, Store, parse_iso
+
+GIT_EMAIL_DOMAIN = "users.noreply.sandbox.local"
 
 
 def email(user: Record) -> str:
     return f"{user['login']}@{GIT_EMAIL_DOMAIN}"
+
+
+def user_for_email(store: Store, email: str) -> Record | None:
+    login = email.split("@", 1)[0] if email.endswith("@" + GIT_EMAIL_DOMAIN) else None
+    return store.user(login) if login else None
 
 
 def sig(user: Record, when: float | None = None) -> pygit2.Signature:
@@ -26,7 +32,5 @@ def from_body(data: Record | None, fallback: pygit2.Signature) -> pygit2.Signatu
     """An author/committer object from a request body ({name, email, date}), else the fallback."""
     if not data or not data.get("name") or not data.get("email"):
         return fallback
-    from sandbox.state import parse_iso
-
     when = parse_iso(data["date"]) if data.get("date") else None
     return signature(str(data["name"]), str(data["email"]), when)

@@ -1,4 +1,11 @@
-"""The route table: GitHub path templates, where {name:path} may contain '/' (refs, branches, paths)."""
+"""The route table and what a handler is given.
+
+Routes are GitHub path templates, where {name:path} may contain '/' (refs, branches, paths). Each
+`sandbox.api` module adds its own with `@route`; importing `sandbox.api` fills the table.
+`Ctx` is one request as a handler sees it: the user, the path parameters, the query, the body, and
+the helpers for the answers every area gives alike (a record or 404, a page with `Link`, 201 with
+`Location`).
+"""
 
 from __future__ import annotations
 
@@ -61,6 +68,17 @@ class Ctx:
             return None
         return body[name]
 
+    def find(self, collection: str, param: str) -> Record:
+        """The repository's record in `collection` keyed by the path parameter `param`, else 404."""
+        item = self.repo[collection].get(self.params[param])
+        if item is None:
+            raise errors.NotFound()
+        return item
+
+    def created(self, body: Any, below_repo: str) -> Reply:
+        """201 with the new resource's URL (below the repository's API URL) in `Location`."""
+        return Reply(201, body, {"Location": f"{self.urls.repo(self.repo)}{below_repo}"})
+
     def int_query(self, name: str, default: int) -> int:
         try:
             return int(self.query.get(name, default))
@@ -87,6 +105,10 @@ class Ctx:
         if links:
             self.headers["Link"] = ", ".join(links)
         return items[(page - 1) * per_page : page * per_page]
+
+    def counted(self, key: str, items: list[Any], render: Callable[[Any], Any]) -> Record:
+        """GitHub's `{"total_count": n, key: [...]}` list shape, one page of it rendered."""
+        return {"total_count": len(items), key: [render(item) for item in self.paginate(items)]}
 
 
 Handler = Callable[[Ctx], Any]

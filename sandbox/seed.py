@@ -1,16 +1,13 @@
-"""The seed: who exists, which repositories, branches, protection, environments and deployments.
+"""The default seed and its names: who exists, which repositories, branches, protection, environments.
 
 A seed is a mapping (YAML or JSON file, same keys as DEFAULT_SEED below); README.md documents it.
-It is applied once, when the state directory is empty; after that the state directory is the truth.
+`sandbox.populate` reads one and applies it once, when the state directory is empty; after that the
+state directory is the truth.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 BOT = "hotfix-bot"
 DEV = "dev-1"
@@ -134,14 +131,3 @@ DEFAULT_SEED: dict[str, Any] = {
         }
     ],
 }
-
-
-def load_seed(path: Path | None) -> dict[str, Any]:
-    """YAML or JSON (JSON is YAML, but json gives better errors for .json files)."""
-    if path is None:
-        return DEFAULT_SEED
-    text = Path(path).read_text()
-    data = json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"seed {path} must be a mapping")
-    return data

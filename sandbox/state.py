@@ -77,6 +77,13 @@ class Store:
         self.dirty = True
         return int(self.data["next_id"])
 
+    def add(self, repo: Record, collection: str, **fields: Any) -> Record:
+        """A new record with the next id, kept in the repository's `collection` under that id."""
+        record: Record = {"id": self.new_id(), **fields}
+        repo[collection][str(record["id"])] = record
+        self.dirty = True
+        return record
+
     # -- lookups
     @property
     def settings(self) -> Record:

@@ -1,1 +1,17 @@
-"""HTTP handlers, one module per GitHub resource area."""
+"""HTTP handlers, one module per GitHub resource area; importing this package fills the route table.
+
+Each handler parses the request, calls the area's state and rules in `sandbox.models`, and renders
+the answer with `sandbox.views`.
+"""
+
+from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox.routing.ROUTES
+    commits,
+    deployments,
+    git_data,
+    meta,
+    pending_deployments,
+    pulls,
+    repos,
+    runs,
+    workflows,
+)

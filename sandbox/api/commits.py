@@ -7,9 +7,13 @@ import binascii
 import time
 from typing import Any
 
-from sandbox import ci, errors, identity, protection, refs, views
+from sandbox import errors, identity
+from sandbox.models import ci, protection, refs
 from sandbox.routing import Ctx, Reply, route
 from sandbox.state import Record
+from sandbox.views import commits as view
+from sandbox.views.git_data import git_commit
+from sandbox.views.repos import repository
 
 R = "/repos/{owner}/{repo}"
 
@@ -34,7 +38,7 @@ def list_commits(ctx: Ctx) -> Any:
             return any(f.filename == path for f in ctx.git.diff(parent, str(c.id)))
 
         history = [c for c in history if touches(c)]
-    return [views.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(history)]
+    return [view.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(history)]
 
 
 @route("GET", R + "/commits/{ref:path}")
@@ -42,8 +46,8 @@ def get_commit(ctx: Ctx) -> Any:
     commit = _resolve(ctx, ctx.params["ref"])
     sha = str(commit.id)
     parent = str(commit.parent_ids[0]) if commit.parent_ids else None
-    files = [views.diff_entry(ctx.urls, ctx.repo, sha, f) for f in ctx.git.diff(parent, sha)]
-    return views.commit(ctx.urls, ctx.store, ctx.repo, commit, files)
+    files = [view.diff_entry(ctx.urls, ctx.repo, sha, f) for f in ctx.git.diff(parent, sha)]
+    return view.commit(ctx.urls, ctx.store, ctx.repo, commit, files)
 
 
 @route("GET", R + "/compare/{basehead:path}")
@@ -73,20 +77,20 @@ def compare(ctx: Ctx) -> Any:
         state = "ahead" if ahead else "behind"
     mb_commit = (ctx.git.commit(merge_base) if merge_base else None) or base
     html = f"{ctx.urls.repo_html(ctx.repo)}/compare/{spec}"
-    files = [views.diff_entry(ctx.urls, ctx.repo, head_sha, f) for f in ctx.git.diff(merge_base, head_sha)]
+    files = [view.diff_entry(ctx.urls, ctx.repo, head_sha, f) for f in ctx.git.diff(merge_base, head_sha)]
     return {
         "url": f"{ctx.urls.repo(ctx.repo)}/compare/{spec}",
         "html_url": html,
         "permalink_url": f"{ctx.urls.repo_html(ctx.repo)}/compare/{base_sha}...{head_sha}",
         "diff_url": f"{html}.diff",
         "patch_url": f"{html}.patch",
-        "base_commit": views.commit(ctx.urls, ctx.store, ctx.repo, base),
-        "merge_base_commit": views.commit(ctx.urls, ctx.store, ctx.repo, mb_commit),
+        "base_commit": view.commit(ctx.urls, ctx.store, ctx.repo, base),
+        "merge_base_commit": view.commit(ctx.urls, ctx.store, ctx.repo, mb_commit),
         "status": state,
         "ahead_by": len(ahead),
         "behind_by": len(behind),
         "total_commits": len(ahead),
-        "commits": [views.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(ahead)],
+        "commits": [view.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(ahead)],
         "files": files,
     }
 
@@ -105,13 +109,13 @@ def get_contents(ctx: Ctx) -> Any:
     if obj is None:
         raise errors.NotFound()
     if obj.type_str == "blob":
-        return views.content_file(ctx.urls, ctx.repo, path, ref, obj, with_content=True)
+        return view.content_file(ctx.urls, ctx.repo, path, ref, obj, with_content=True)
     out = []
     for entry in obj:
         child = ctx.git.get(entry.id)
         kind = "dir" if entry.type_str == "tree" else "file"
         out.append(
-            views.content_dir_entry(ctx.urls, ctx.repo, f"{path}/{entry.name}".strip("/"), ref, child, kind)
+            view.content_dir_entry(ctx.urls, ctx.repo, f"{path}/{entry.name}".strip("/"), ref, child, kind)
         )
     return out
 
@@ -128,8 +132,7 @@ def put_contents(ctx: Ctx) -> Any:
     head = ctx.git.branch_sha(branch)
     if head is None:
         raise errors.NotFound(f"Branch {branch} not found")
-    rule = protection.rule_for(ctx.repo, branch)
-    if rule is not None and rule.get("required_pull_request", rule.get("required_approving_review_count")):
+    if protection.blocks_direct_push(ctx.repo, branch):
         raise errors.Conflict(
             "Repository rule violations found\n\nChanges must be made through a pull request.\n\n"
         )
@@ -149,8 +152,8 @@ def put_contents(ctx: Ctx) -> Any:
     blob = ctx.git.read_path(sha, path)
     assert commit is not None and blob is not None
     body = {
-        "content": views.content_file(ctx.urls, ctx.repo, path, branch, blob, with_content=False),
-        "commit": views.git_commit(ctx.urls, ctx.repo, commit),
+        "content": view.content_file(ctx.urls, ctx.repo, path, branch, blob, with_content=False),
+        "commit": git_commit(ctx.urls, ctx.repo, commit),
     }
     return Reply(200 if existing is not None else 201, body)
 
@@ -176,19 +179,13 @@ def _runs_for(ctx: Ctx, ref: str) -> list[Record]:
 @route("GET", R + "/commits/{ref:path}/check-runs")
 def list_check_runs(ctx: Ctx) -> Any:
     runs = _runs_for(ctx, ctx.params["ref"])
-    page = ctx.paginate(runs)
-    return {
-        "total_count": len(runs),
-        "check_runs": [views.check_run(ctx.urls, ctx.store, ctx.repo, r) for r in page],
-    }
+    return ctx.counted("check_runs", runs, lambda r: view.check_run(ctx.urls, ctx.store, ctx.repo, r))
 
 
 @route("GET", R + "/check-runs/{check_run_id}")
 def get_check_run(ctx: Ctx) -> Any:
-    run = ctx.repo["check_runs"].get(ctx.params["check_run_id"])
-    if run is None:
-        raise errors.NotFound()
-    return views.check_run(ctx.urls, ctx.store, ctx.repo, run)
+    run = ctx.find("check_runs", "check_run_id")
+    return view.check_run(ctx.urls, ctx.store, ctx.repo, run)
 
 
 @route("POST", R + "/check-runs")
@@ -203,14 +200,12 @@ def create_check_run(ctx: Ctx) -> Any:
         status = "completed"
     run = ci.create(ctx.sb, ctx.repo, sha, name, status=status, conclusion=conclusion)
     _apply_output(run, ctx.field("output", required=False))
-    return Reply(201, views.check_run(ctx.urls, ctx.store, ctx.repo, run))
+    return Reply(201, view.check_run(ctx.urls, ctx.store, ctx.repo, run))
 
 
 @route("PATCH", R + "/check-runs/{check_run_id}")
 def update_check_run(ctx: Ctx) -> Any:
-    run = ctx.repo["check_runs"].get(ctx.params["check_run_id"])
-    if run is None:
-        raise errors.NotFound()
+    run = ctx.find("check_runs", "check_run_id")
     for key in ("name", "status", "conclusion"):
         if isinstance(ctx.body, dict) and ctx.body.get(key) is not None:
             run[key] = ctx.body[key]
@@ -219,7 +214,7 @@ def update_check_run(ctx: Ctx) -> Any:
         run["completed_at"] = run.get("completed_at") or time.time()
     _apply_output(run, ctx.field("output", required=False))
     ctx.store.touch()
-    return views.check_run(ctx.urls, ctx.store, ctx.repo, run)
+    return view.check_run(ctx.urls, ctx.store, ctx.repo, run)
 
 
 def _apply_output(run: Record, output: Any) -> None:
@@ -248,7 +243,7 @@ def create_status(ctx: Ctx) -> Any:
     }
     ctx.repo["statuses"].append(st)
     ctx.store.touch()
-    return Reply(201, views.status(ctx.urls, ctx.store, ctx.repo, st))
+    return Reply(201, view.status(ctx.urls, ctx.store, ctx.repo, st))
 
 
 @route("GET", R + "/commits/{ref:path}/status")
@@ -269,12 +264,12 @@ def combined_status(ctx: Ctx) -> Any:
     return {
         "state": combined,
         "statuses": [
-            {k: v for k, v in views.status(ctx.urls, ctx.store, ctx.repo, s).items() if k != "creator"}
+            {k: v for k, v in view.status(ctx.urls, ctx.store, ctx.repo, s).items() if k != "creator"}
             for s in page
         ],
         "sha": sha,
         "total_count": len(latest),
-        "repository": views.repository(ctx.urls, ctx.store, ctx.repo, full=False),
+        "repository": repository(ctx.urls, ctx.store, ctx.repo, full=False),
         "commit_url": f"{ctx.urls.repo(ctx.repo)}/commits/{sha}",
         "url": f"{ctx.urls.repo(ctx.repo)}/commits/{sha}/status",
     }

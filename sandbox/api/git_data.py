@@ -8,9 +8,13 @@ from typing import Any
 
 from pygit2.enums import FileMode
 
-from sandbox import errors, identity, protection, refs, views
+from sandbox import errors, identity
 from sandbox.gitstore import HEADS
+from sandbox.models import protection, refs
 from sandbox.routing import Ctx, Reply, route
+from sandbox.views import git_data as view
+from sandbox.views.commits import commit as commit_view
+from sandbox.views.commits import diff_entry
 
 R = "/repos/{owner}/{repo}"
 
@@ -25,19 +29,19 @@ def get_ref(ctx: Ctx) -> Any:
     sha = ctx.git.ref_sha(full)
     if sha is None:
         raise errors.NotFound()
-    return views.git_ref(ctx.urls, ctx.repo, full, sha)
+    return view.git_ref(ctx.urls, ctx.repo, full, sha)
 
 
 @route("GET", R + "/git/matching-refs/{ref:path}")
 def matching_refs(ctx: Ctx) -> Any:
     prefix = _full_ref(ctx.params["ref"])
-    return [views.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.git.refs_with_prefix(prefix)]
+    return [view.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.git.refs_with_prefix(prefix)]
 
 
 @route("GET", R + "/git/refs")
 def list_refs(ctx: Ctx) -> Any:
     found = ctx.git.refs_with_prefix("refs/")
-    return [views.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.paginate(found)]
+    return [view.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.paginate(found)]
 
 
 @route("GET", R + "/git/refs/{ref:path}")
@@ -45,11 +49,11 @@ def list_refs_under(ctx: Ctx) -> Any:
     full = _full_ref(ctx.params["ref"])
     sha = ctx.git.ref_sha(full)
     if sha is not None:
-        return views.git_ref(ctx.urls, ctx.repo, full, sha)
+        return view.git_ref(ctx.urls, ctx.repo, full, sha)
     found = ctx.git.refs_with_prefix(full.rstrip("/") + "/")
     if not found:
         raise errors.NotFound()
-    return [views.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.paginate(found)]
+    return [view.git_ref(ctx.urls, ctx.repo, r, s) for r, s in ctx.paginate(found)]
 
 
 @route("POST", R + "/git/refs")
@@ -67,11 +71,7 @@ def create_ref(ctx: Ctx) -> Any:
     if ctx.git.commit(sha) is None or len(sha) != 40:
         raise errors.Unprocessable("Object does not exist")
     refs.set_ref(ctx.sb, ctx.repo, ref, sha)
-    return Reply(
-        201,
-        views.git_ref(ctx.urls, ctx.repo, ref, sha),
-        {"Location": f"{ctx.urls.repo(ctx.repo)}/git/{ref}"},
-    )
+    return ctx.created(view.git_ref(ctx.urls, ctx.repo, ref, sha), f"/git/{ref}")
 
 
 @route("PATCH", R + "/git/refs/{ref:path}")
@@ -84,16 +84,12 @@ def update_ref(ctx: Ctx) -> Any:
         raise errors.Unprocessable("Reference does not exist")
     if ctx.git.commit(sha) is None:
         raise errors.Unprocessable("Object does not exist")
-    if full.startswith(HEADS):
-        rule = protection.rule_for(ctx.repo, full[len(HEADS) :])
-        if rule is not None and rule.get(
-            "required_pull_request", rule.get("required_approving_review_count")
-        ):
-            raise errors.Unprocessable(f"Protected branch update failed for {full}.")
+    if full.startswith(HEADS) and protection.blocks_direct_push(ctx.repo, full[len(HEADS) :]):
+        raise errors.Unprocessable(f"Protected branch update failed for {full}.")
     if not force and not ctx.git.is_ancestor(current, sha):
         raise errors.Unprocessable("Update is not a fast forward")
     refs.set_ref(ctx.sb, ctx.repo, full, sha)
-    return views.git_ref(ctx.urls, ctx.repo, full, sha)
+    return view.git_ref(ctx.urls, ctx.repo, full, sha)
 
 
 @route("DELETE", R + "/git/refs/{ref:path}")
@@ -120,53 +116,24 @@ def create_blob(ctx: Ctx) -> Any:
     else:
         raise errors.Unprocessable(f"encoding must be utf-8 or base64, not {encoding}")
     sha = ctx.git.blob(data)
-    return Reply(
-        201,
-        {"url": f"{ctx.urls.repo(ctx.repo)}/git/blobs/{sha}", "sha": sha},
-        {"Location": f"{ctx.urls.repo(ctx.repo)}/git/blobs/{sha}"},
-    )
+    return ctx.created({"url": f"{ctx.urls.repo(ctx.repo)}/git/blobs/{sha}", "sha": sha}, f"/git/blobs/{sha}")
 
 
 @route("GET", R + "/git/blobs/{sha}")
 def get_blob(ctx: Ctx) -> Any:
-    blob = ctx.git.obj(ctx.params["sha"])
-    if blob is None or blob.type_str != "blob":
+    obj = ctx.git.obj(ctx.params["sha"])
+    if obj is None or obj.type_str != "blob":
         raise errors.NotFound()
-    return {
-        "sha": str(blob.id),
-        "node_id": views.node_id("Blob", str(blob.id)),
-        "size": blob.size,
-        "url": f"{ctx.urls.repo(ctx.repo)}/git/blobs/{blob.id}",
-        "content": base64.encodebytes(blob.data).decode(),
-        "encoding": "base64",
-    }
+    return view.blob(ctx.urls, ctx.repo, obj)
 
 
 def _tree_body(ctx: Ctx, sha: str, recursive: bool) -> Any:
-    tree = ctx.git.obj(sha)
-    if tree is not None and tree.type_str == "commit":
-        tree = tree.tree
-    if tree is None or tree.type_str != "tree":
+    root = ctx.git.obj(sha)
+    if root is not None and root.type_str == "commit":
+        root = root.tree
+    if root is None or root.type_str != "tree":
         raise errors.NotFound()
-    base = ctx.urls.repo(ctx.repo)
-    entries = []
-
-    def walk(t: Any, prefix: str) -> None:
-        for e in t:
-            path = prefix + e.name
-            kind = e.type_str
-            item = {"path": path, "mode": f"{e.filemode:06o}", "type": kind, "sha": str(e.id)}
-            if kind == "blob":
-                item["size"] = ctx.git.get(e.id).size
-                item["url"] = f"{base}/git/blobs/{e.id}"
-            else:
-                item["url"] = f"{base}/git/trees/{e.id}"
-            entries.append(item)
-            if recursive and kind == "tree":
-                walk(ctx.git.get(e.id), path + "/")
-
-    walk(tree, "")
-    return {"sha": str(tree.id), "url": f"{base}/git/trees/{tree.id}", "tree": entries, "truncated": False}
+    return view.tree(ctx.urls, ctx.repo, ctx.git, root, recursive)
 
 
 @route("GET", R + "/git/trees/{sha}")
@@ -209,9 +176,7 @@ def create_tree(ctx: Ctx) -> Any:
                 raise errors.Unprocessable(f"tree.sha {item['sha']} is not a valid blob")
             changes[path] = (mode, str(item["sha"]))
     sha = ctx.git.write_tree(base_tree, changes)
-    return Reply(
-        201, _tree_body(ctx, sha, recursive=False), {"Location": f"{ctx.urls.repo(ctx.repo)}/git/trees/{sha}"}
-    )
+    return ctx.created(_tree_body(ctx, sha, recursive=False), f"/git/trees/{sha}")
 
 
 @route("POST", R + "/git/commits")
@@ -233,11 +198,7 @@ def create_commit(ctx: Ctx) -> Any:
     sha = ctx.git.create_commit(tree, parents, message, author, committer)
     commit = ctx.git.commit(sha)
     assert commit is not None
-    return Reply(
-        201,
-        views.git_commit(ctx.urls, ctx.repo, commit),
-        {"Location": f"{ctx.urls.repo(ctx.repo)}/git/commits/{sha}"},
-    )
+    return ctx.created(view.git_commit(ctx.urls, ctx.repo, commit), f"/git/commits/{sha}")
 
 
 @route("GET", R + "/git/commits/{commit_sha}")
@@ -245,7 +206,7 @@ def get_git_commit(ctx: Ctx) -> Any:
     commit = ctx.git.commit(ctx.params["commit_sha"])
     if commit is None:
         raise errors.NotFound()
-    return views.git_commit(ctx.urls, ctx.repo, commit)
+    return view.git_commit(ctx.urls, ctx.repo, commit)
 
 
 @route("POST", R + "/merges")
@@ -271,9 +232,5 @@ def merge(ctx: Ctx) -> Any:
     refs.set_branch(ctx.sb, ctx.repo, base, sha)
     commit = ctx.git.commit(sha)
     assert commit is not None
-    files = [views.diff_entry(ctx.urls, ctx.repo, sha, f) for f in ctx.git.diff(base_sha, sha)]
-    return Reply(
-        201,
-        views.commit(ctx.urls, ctx.store, ctx.repo, commit, files),
-        {"Location": f"{ctx.urls.repo(ctx.repo)}/commits/{sha}"},
-    )
+    files = [diff_entry(ctx.urls, ctx.repo, sha, f) for f in ctx.git.diff(base_sha, sha)]
+    return ctx.created(commit_view(ctx.urls, ctx.store, ctx.repo, commit, files), f"/commits/{sha}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sandbox import views
+from sandbox import errors
 from sandbox.routing import Ctx, route
+from sandbox.views.users import private_user
 
 GHES_VERSION = "3.19.0"
 
@@ -89,14 +90,12 @@ def rate_limit(ctx: Ctx) -> Any:
 
 @route("GET", "/user")
 def user(ctx: Ctx) -> Any:
-    return views.private_user(ctx.urls, ctx.user)
+    return private_user(ctx.urls, ctx.user)
 
 
 @route("GET", "/users/{login}")
 def get_user(ctx: Ctx) -> Any:
-    from sandbox import errors
-
     user = ctx.store.user(ctx.params["login"])
     if user is None:
         raise errors.NotFound()
-    return views.private_user(ctx.urls, user)
+    return private_user(ctx.urls, user)

@@ -24,20 +24,18 @@ def create(
     sb: Sandbox, repo: Record, sha: str, name: str, status: str = "queued", conclusion: str | None = None
 ) -> Record:
     now = time.time()
-    run: Record = {
-        "id": sb.store.new_id(),
-        "name": name,
-        "head_sha": sha,
-        "status": status,
-        "conclusion": conclusion,
-        "started_at": now,
-        "completed_at": now if status == "completed" else None,
-        "title": None,
-        "summary": None,
-    }
-    repo["check_runs"][str(run["id"])] = run
-    sb.store.touch()
-    return run
+    return sb.store.add(
+        repo,
+        "check_runs",
+        name=name,
+        head_sha=sha,
+        status=status,
+        conclusion=conclusion,
+        started_at=now,
+        completed_at=now if status == "completed" else None,
+        title=None,
+        summary=None,
+    )
 
 
 @timer("ci_complete")

@@ -1,7 +1,8 @@
-"""Apply a seed to an empty state directory: users, orgs, real git history, protection, environments."""
+"""Populate an empty state directory from a seed: users, orgs, real git history, protection, environments."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,19 @@ import yaml
 
 from sandbox import identity
 from sandbox.gitstore import HEADS
-from sandbox.seed import load_seed
+from sandbox.seed import DEFAULT_SEED
 from sandbox.state import Record, Store
 
 
 def load(path: Path | None) -> dict[str, Any]:
-    return load_seed(path)
+    """The seed in a YAML or JSON file (JSON is YAML, but json gives better errors for .json files)."""
+    if path is None:
+        return DEFAULT_SEED
+    text = Path(path).read_text()
+    data = json.loads(text) if Path(path).suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"seed {path} must be a mapping")
+    return data
 
 
 def apply(store: Store, seed: dict[str, Any]) -> None:
@@ -107,45 +115,45 @@ def _repo(store: Store, spec: dict[str, Any], now: float) -> None:
     # Every seeded head has passed CI, as a real repository's history would have.
     for _, sha in git.branches():
         if not any(cr["head_sha"] == sha for cr in repo["check_runs"].values()):
-            cid = store.new_id()
-            repo["check_runs"][str(cid)] = {
-                "id": cid,
-                "name": "ci",
-                "head_sha": sha,
-                "status": "completed",
-                "conclusion": "success",
-                "started_at": now - 30,
-                "completed_at": now - 20,
-                "title": "Tests passed",
-                "summary": "Seeded.",
-            }
+            store.add(
+                repo,
+                "check_runs",
+                name="ci",
+                head_sha=sha,
+                status="completed",
+                conclusion="success",
+                started_at=now - 30,
+                completed_at=now - 20,
+                title="Tests passed",
+                summary="Seeded.",
+            )
     for dep in spec.get("deployments", []):
         sha = git.branch_sha(dep["ref"]) or dep["ref"]
-        did = store.new_id()
-        repo["deployments"][str(did)] = {
-            "id": did,
-            "sha": sha,
-            "ref": dep["ref"],
-            "task": dep.get("task", "deploy"),
-            "environment": dep["environment"],
-            "creator": dep.get("creator"),
-            "payload": dep.get("payload", {}),
-            "description": dep.get("description"),
-            "created_at": now - 10,
-            "updated_at": now - 5,
-            "run_id": None,
-        }
+        deployment = store.add(
+            repo,
+            "deployments",
+            sha=sha,
+            ref=dep["ref"],
+            task=dep.get("task", "deploy"),
+            environment=dep["environment"],
+            creator=dep.get("creator"),
+            payload=dep.get("payload", {}),
+            description=dep.get("description"),
+            created_at=now - 10,
+            updated_at=now - 5,
+            run_id=None,
+        )
         for offset, state in ((9, "in_progress"), (5, dep.get("state", "success"))):
-            sid = store.new_id()
-            repo["deployment_statuses"][str(sid)] = {
-                "id": sid,
-                "deployment": did,
-                "state": state,
-                "creator": dep.get("creator"),
-                "description": "",
-                "environment": dep["environment"],
-                "created_at": now - offset,
-            }
+            store.add(
+                repo,
+                "deployment_statuses",
+                deployment=deployment["id"],
+                state=state,
+                creator=dep.get("creator"),
+                description="",
+                environment=dep["environment"],
+                created_at=now - offset,
+            )
 
 
 def _workflows(store: Store, repo: Record, sha: str, now: float) -> None:
@@ -161,11 +169,11 @@ def _workflows(store: Store, repo: Record, sha: str, now: float) -> None:
             doc = yaml.safe_load(git.get(entry.id).data) or {}
         except yaml.YAMLError:
             doc = {}
-        wid = store.new_id()
-        repo["workflows"][str(wid)] = {
-            "id": wid,
-            "name": doc.get("name", path) if isinstance(doc, dict) else path,
-            "path": path,
-            "state": "active",
-            "created_at": now,
-        }
+        store.add(
+            repo,
+            "workflows",
+            name=doc.get("name", path) if isinstance(doc, dict) else path,
+            path=path,
+            state="active",
+            created_at=now,
+        )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
-from sandbox import ci, errors
+from sandbox import errors
 from sandbox.core import Sandbox
 from sandbox.gitstore import HEADS
+from sandbox.models import ci
 from sandbox.state import Record
 
 

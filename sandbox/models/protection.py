@@ -1,11 +1,13 @@
-"""Branch protection and environment branch policies: GitHub's fnmatch patterns, approvals, checks."""
+"""Branch protection and environment branch policies: GitHub's fnmatch patterns, approvals, checks.
+
+The rules only: what a rule requires, and whether a push or a merge may happen. No HTTP here.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from sandbox.core import Sandbox
 from sandbox.state import Record
 
 
@@ -41,11 +43,29 @@ def rule_for(repo: Record, branch: str) -> Record | None:
     return None
 
 
-def approvers(repo: Record, pr: Record) -> list[str]:
-    """Users whose latest deciding review approves. COMMENT reviews decide nothing.
+def review_count(rule: Record) -> int:
+    return int(rule.get("required_approving_review_count", 0))
 
-    Approvals are not dismissed by later pushes (dismiss_stale_reviews is off, GitHub's default).
-    """
+
+def requires_pull_request(rule: Record) -> bool:
+    """Whether merging needs a pull request with reviews (implied by a review count above 0)."""
+    return bool(rule.get("required_pull_request", review_count(rule) > 0))
+
+
+def required_checks(rule: Record) -> list[str]:
+    return list(rule.get("required_status_checks") or [])
+
+
+def blocks_direct_push(repo: Record, branch: str) -> bool:
+    """Whether the branch's protection refuses a push that is not a pull request's merge."""
+    rule = rule_for(repo, branch)
+    return bool(
+        rule is not None and rule.get("required_pull_request", rule.get("required_approving_review_count"))
+    )
+
+
+def _latest_decisions(repo: Record, pr: Record) -> dict[str, str]:
+    """Each reviewer's latest deciding review state. COMMENT reviews decide nothing."""
     latest: dict[str, str] = {}
     for review in sorted(repo["reviews"].values(), key=lambda r: r["id"]):
         if review["pull"] == pr["number"] and review["state"] in (
@@ -54,19 +74,20 @@ def approvers(repo: Record, pr: Record) -> list[str]:
             "DISMISSED",
         ):
             latest[review["user"]] = review["state"]
+    return latest
+
+
+def approvers(repo: Record, pr: Record) -> list[str]:
+    """Users whose latest deciding review approves.
+
+    Approvals are not dismissed by later pushes (dismiss_stale_reviews is off, GitHub's default).
+    """
+    latest = _latest_decisions(repo, pr)
     return [user for user, state in latest.items() if state == "APPROVED" and user != pr["user"]]
 
 
 def changes_requested(repo: Record, pr: Record) -> bool:
-    latest: dict[str, str] = {}
-    for review in sorted(repo["reviews"].values(), key=lambda r: r["id"]):
-        if review["pull"] == pr["number"] and review["state"] in (
-            "APPROVED",
-            "CHANGES_REQUESTED",
-            "DISMISSED",
-        ):
-            latest[review["user"]] = review["state"]
-    return "CHANGES_REQUESTED" in latest.values()
+    return "CHANGES_REQUESTED" in _latest_decisions(repo, pr).values()
 
 
 def checks_state(repo: Record, sha: str, contexts: list[str]) -> str:
@@ -92,19 +113,19 @@ def checks_state(repo: Record, sha: str, contexts: list[str]) -> str:
     return "pending" if "pending" in states else "success"
 
 
-def merge_block(sb: Sandbox, repo: Record, pr: Record) -> str | None:
+def merge_block(repo: Record, pr: Record) -> str | None:
     """GitHub's 405 message when protection forbids merging, else None."""
     rule = rule_for(repo, pr["base"])
     if rule is None:
         return None
-    needed = int(rule.get("required_approving_review_count", 0))
-    if rule.get("required_pull_request", needed > 0):
+    needed = review_count(rule)
+    if requires_pull_request(rule):
         if changes_requested(repo, pr):
             return "Changes must be made through a pull request. Review required: changes were requested."
         if len(approvers(repo, pr)) < needed:
             plural = "review is" if needed == 1 else "reviews are"
             return f"At least {needed} approving {plural} required by reviewers with write access."
-    contexts = list(rule.get("required_status_checks") or [])
+    contexts = required_checks(rule)
     if contexts and checks_state(repo, pr["head_sha"], contexts) != "success":
         state = checks_state(repo, pr["head_sha"], contexts)
         return f'Required status check "{contexts[0]}" is {"expected" if state == "pending" else "failing"}.'

@@ -1,0 +1,98 @@
+"""Pydantic models for every boundary: workflow input and status, signals, activity inputs and results.
+
+These travel through Temporal with `pydantic_data_converter`, so they must stay free of secrets and
+of anything that does I/O. Field names are part of workflow history: rename with care. One module per
+room (process, status, signals, lane, preflight, branches, pulls, deploy); everything is importable
+from here.
+"""
+
+from hotfix.models.branches import (
+    CherryPickInput,
+    CherryPickResult,
+    CleanupInput,
+    CleanupResult,
+    CompareInput,
+    CompareResult,
+    CreateBranchInput,
+    CreateBranchResult,
+    FindBaseInput,
+    FindBaseResult,
+)
+from hotfix.models.deploy import DispatchInput, RerunResult, RunInput, RunObservation, RunRef, WaitRunInput
+from hotfix.models.lane import HotfixAliveInput, HotfixAliveResult, LaneInput, LaneResult, LaneState
+from hotfix.models.preflight import PreflightCheck, PreflightInput, PreflightResult, RepoInput
+from hotfix.models.process import HotfixRequest, ProcessSettings
+from hotfix.models.pulls import (
+    ChecksResult,
+    CommentInput,
+    CommentResult,
+    MergeInput,
+    MergeResult,
+    OpenPullRequestInput,
+    ReviewObservation,
+    ReviewState,
+    WaitChecksInput,
+    WaitReviewInput,
+)
+from hotfix.models.signals import (
+    AbortSignal,
+    ChangesReadySignal,
+    LaneEnqueueSignal,
+    LaneGrantSignal,
+    LaneReleaseSignal,
+    RecheckSignal,
+    RetryDeploySignal,
+)
+from hotfix.models.status import HotfixResult, HotfixStatus, PullRequestRef, Step, StepEvent
+
+__all__ = [
+    "AbortSignal",
+    "ChangesReadySignal",
+    "ChecksResult",
+    "CherryPickInput",
+    "CherryPickResult",
+    "CleanupInput",
+    "CleanupResult",
+    "CommentInput",
+    "CommentResult",
+    "CompareInput",
+    "CompareResult",
+    "CreateBranchInput",
+    "CreateBranchResult",
+    "DispatchInput",
+    "FindBaseInput",
+    "FindBaseResult",
+    "HotfixAliveInput",
+    "HotfixAliveResult",
+    "HotfixRequest",
+    "HotfixResult",
+    "HotfixStatus",
+    "LaneEnqueueSignal",
+    "LaneGrantSignal",
+    "LaneInput",
+    "LaneReleaseSignal",
+    "LaneResult",
+    "LaneState",
+    "MergeInput",
+    "MergeResult",
+    "OpenPullRequestInput",
+    "PreflightCheck",
+    "PreflightInput",
+    "PreflightResult",
+    "ProcessSettings",
+    "PullRequestRef",
+    "RecheckSignal",
+    "RepoInput",
+    "RerunResult",
+    "RetryDeploySignal",
+    "ReviewObservation",
+    "ReviewState",
+    "RunInput",
+    "RunObservation",
+    "RunRef",
+    "Step",
+    "StepEvent",
+    "WaitChecksInput",
+    "WaitReviewInput",
+    "WaitRunInput",
+]

@@ -1,0 +1,72 @@
+"""Inputs and results of the branch activities: base, refs, cherry-picks, compare, cleanup."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class FindBaseInput(BaseModel):
+    repository: str
+    environment: str
+    main_branch: str
+    base_ref: str | None = None
+
+
+class FindBaseResult(BaseModel):
+    sha: str
+    ref: str
+    # "explicit" (base_ref given), "deployment" (last successful deployment) or "main" (none yet)
+    source: str
+
+
+class CreateBranchInput(BaseModel):
+    repository: str
+    branch: str
+    sha: str
+
+
+class CreateBranchResult(BaseModel):
+    branch: str
+    sha: str
+    created: bool  # False when an earlier attempt (or a human) had already made it at this sha
+
+
+class CherryPickInput(BaseModel):
+    repository: str
+    branch: str
+    shas: list[str]
+
+
+class CherryPickResult(BaseModel):
+    head_sha: str
+    applied: list[str] = Field(default_factory=list)
+    skipped_empty: list[str] = Field(default_factory=list)  # already there: success, not an error
+    conflict_sha: str | None = None
+    conflict_files: list[str] = Field(default_factory=list)
+
+
+class CompareInput(BaseModel):
+    repository: str
+    base: str
+    head: str
+
+
+class CompareResult(BaseModel):
+    status: str  # GitHub's: ahead, behind, diverged, identical
+    ahead_by: int
+    behind_by: int
+    head_sha: str
+
+
+class CleanupInput(BaseModel):
+    repository: str
+    pull_requests: list[int] = Field(default_factory=list)
+    branches: list[str] = Field(default_factory=list)
+    comment: str
+    # A deploy run still waiting for reviewers is cancelled, so nobody approves a withdrawn hotfix.
+    cancel_run_id: int | None = None
+
+
+class CleanupResult(BaseModel):
+    closed_pull_requests: list[int] = Field(default_factory=list)
+    deleted_branches: list[str] = Field(default_factory=list)

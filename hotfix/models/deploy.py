@@ -1,0 +1,52 @@
+"""Inputs and results of the deploy activities and of the wait for the deploy run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+
+class DispatchInput(BaseModel):
+    repository: str
+    workflow: str
+    ref: str
+    # Runs created before this are not ours; set from workflow time when step 7 starts.
+    not_before: datetime
+
+
+class RunRef(BaseModel):
+    run_id: int
+    url: str
+    created: bool = True
+
+
+class WaitRunInput(BaseModel):
+    repository: str
+    run_id: int
+    environment: str
+    poll_interval: timedelta
+    last: RunObservation | None = None
+
+
+class RunObservation(BaseModel):
+    status: str  # GitHub's: queued, waiting, in_progress, completed, ...
+    conclusion: str | None = None
+    html_url: str
+    head_sha: str | None = None
+    pending_reviewers: list[str] = Field(default_factory=list)  # who can approve now
+    # Completed unsuccessfully because a reviewer rejected it: then nothing was deployed.
+    rejected: bool = False
+
+
+class RunInput(BaseModel):
+    repository: str
+    run_id: int
+
+
+class RerunResult(BaseModel):
+    run_id: int
+    rerun: bool
+
+
+WaitRunInput.model_rebuild()

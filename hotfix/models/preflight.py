@@ -1,0 +1,33 @@
+"""Inputs and results of the preflight activity."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from hotfix.models.process import ProcessSettings
+
+
+class RepoInput(BaseModel):
+    repository: str
+
+
+class PreflightInput(BaseModel):
+    repository: str
+    settings: ProcessSettings
+    prod_branch: str
+
+
+class PreflightCheck(BaseModel):
+    """One preflight check, as `starter.py doctor` prints it."""
+
+    name: str
+    outcome: str  # "pass", "warn" or "fail"
+    detail: str
+    fix: str | None = None
+
+
+class PreflightResult(BaseModel):
+    default_branch: str
+    checks: list[PreflightCheck] = Field(default_factory=list)
+    reviewers: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)

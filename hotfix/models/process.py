@@ -1,0 +1,44 @@
+"""The team's process settings and the workflow's input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProcessSettings(BaseModel):
+    """The team's process, as the runbook describes it. Defaults come from `HOTFIX_*` settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    environment: str = "prod"
+    deploy_workflow: str = "deploy.yml"
+    main_branch: str = "main"
+    prod_branch_prefix: str = "prod/hotfix/"
+    work_branch_prefix: str = "hotfix/"
+    # None: the repository's default branch, as GitHub reports it in preflight.
+    back_merge_branch: str | None = None
+    poll_interval: timedelta = timedelta(seconds=30)
+    changes_timeout: timedelta = timedelta(days=7)
+    approval_timeout: timedelta = timedelta(days=3)
+    deploy_approval_timeout: timedelta = timedelta(days=1)
+    back_merge_timeout: timedelta = timedelta(days=14)
+    reminder_interval: timedelta = timedelta(hours=4)
+    # Start-to-close of one GitHub action; a worker that dies mid-call is noticed after this long.
+    activity_timeout: timedelta = timedelta(minutes=2)
+    # Where people watch the workflow; used for links in PR bodies and comments.
+    ui_base_url: str | None = None
+    namespace: str = "default"
+
+
+class HotfixRequest(BaseModel):
+    """Input of HotfixWorkflow. `day` is fixed by the starter so names never depend on replay time."""
+
+    repository: str
+    description: str
+    requested_by: str
+    day: date
+    base_ref: str | None = None
+    cherry_picks: list[str] = Field(default_factory=list)
+    settings: ProcessSettings = Field(default_factory=ProcessSettings)

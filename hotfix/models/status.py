@@ -1,0 +1,82 @@
+"""What the `status` query returns, the CLI prints and the UI's current details render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Step(StrEnum):
+    """Where a hotfix is. The order is the runbook's; the terminal states come last."""
+
+    PREFLIGHT = "preflight"  # checks, no side effects
+    QUEUED = "queued"  # waits behind an earlier hotfix of the same repository
+    BRANCHES = "branches"  # find what is deployed, cut both branches from it
+    CHANGES = "changes"  # cherry-picks, then wait for `changes_ready`
+    TESTS = "tests"  # wait for green checks on the working branch
+    PULL_REQUEST = "pull_request"  # open working branch -> prod branch
+    APPROVAL = "approval"  # wait for an approving review, then merge
+    DEPLOY = "deploy"  # drift guard, dispatch the deploy workflow
+    DEPLOY_APPROVAL = "deploy_approval"  # run waits for the environment's reviewers
+    DEPLOYING = "deploying"  # run in progress
+    DEPLOY_FAILED = "deploy_failed"  # failed or rejected; waits for retry_deploy or abort
+    BACK_MERGE = "back_merge"  # PR prod branch -> default branch, wait until merged
+    DONE = "done"
+    ABORTED = "aborted"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Step.DONE, Step.ABORTED, Step.EXPIRED, Step.FAILED)
+
+
+class StepEvent(BaseModel):
+    step: Step
+    started_at: datetime
+    ended_at: datetime | None = None
+    note: str | None = None
+
+
+class PullRequestRef(BaseModel):
+    number: int
+    url: str
+    created: bool = True
+
+
+class HotfixStatus(BaseModel):
+    """What the `status` query returns, what the CLI prints and what the UI's details render."""
+
+    workflow_id: str = ""
+    repository: str
+    description: str
+    requested_by: str
+    step: Step = Step.PREFLIGHT
+    base_ref: str | None = None
+    base_sha: str | None = None
+    base_source: str | None = None
+    work_branch: str
+    prod_branch: str
+    default_branch: str | None = None
+    pull_request: PullRequestRef | None = None
+    back_merge_pull_request: PullRequestRef | None = None
+    run_id: int | None = None
+    run_url: str | None = None
+    deployed_sha: str | None = None
+    queued_behind: str | None = None
+    awaiting: str | None = None  # what the workflow waits for, in words
+    awaiting_who: list[str] = Field(default_factory=list)
+    message: str | None = None  # the latest thing worth telling a human
+    warnings: list[str] = Field(default_factory=list)
+    reason: str | None = None  # why it ended as aborted / expired / failed
+    timeline: list[StepEvent] = Field(default_factory=list)
+    # Signals whose payload could not be read: the signal still counted, its payload did not.
+    ignored_inputs: list[str] = Field(default_factory=list)
+
+
+class HotfixResult(BaseModel):
+    """The workflow's result: the final status."""
+
+    status: HotfixStatus

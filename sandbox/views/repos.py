@@ -1,0 +1,235 @@
+"""Repositories, branches, their classic protection and the branch rules it implies, webhooks."""
+
+from __future__ import annotations
+
+from sandbox.models import protection
+from sandbox.state import Record, Store, iso
+from sandbox.views import Urls, node_id
+from sandbox.views.users import owner_of, simple_user
+
+
+def repository(u: Urls, store: Store, repo: Record, full: bool = True) -> Record:
+    base = u.repo(repo)
+    html = u.repo_html(repo)
+    created = iso(repo["created_at"])
+    out: Record = {
+        "id": repo["id"],
+        "node_id": node_id("Repository", repo["id"]),
+        "name": repo["name"],
+        "full_name": repo["full_name"],
+        "owner": simple_user(u, owner_of(store, repo)),
+        "private": bool(repo.get("private", True)),
+        "html_url": html,
+        "description": repo.get("description"),
+        "fork": False,
+        "url": base,
+    }
+    for key, suffix in {
+        "archive_url": "/{archive_format}{/ref}",
+        "assignees_url": "/assignees{/user}",
+        "blobs_url": "/git/blobs{/sha}",
+        "branches_url": "/branches{/branch}",
+        "collaborators_url": "/collaborators{/collaborator}",
+        "comments_url": "/comments{/number}",
+        "commits_url": "/commits{/sha}",
+        "compare_url": "/compare/{base}...{head}",
+        "contents_url": "/contents/{+path}",
+        "contributors_url": "/contributors",
+        "deployments_url": "/deployments",
+        "downloads_url": "/downloads",
+        "events_url": "/events",
+        "forks_url": "/forks",
+        "git_commits_url": "/git/commits{/sha}",
+        "git_refs_url": "/git/refs{/sha}",
+        "git_tags_url": "/git/tags{/sha}",
+        "hooks_url": "/hooks",
+        "issue_comment_url": "/issues/comments{/number}",
+        "issue_events_url": "/issues/events{/number}",
+        "issues_url": "/issues{/number}",
+        "keys_url": "/keys{/key_id}",
+        "labels_url": "/labels{/name}",
+        "languages_url": "/languages",
+        "merges_url": "/merges",
+        "milestones_url": "/milestones{/number}",
+        "notifications_url": "/notifications{?since,all,participating}",
+        "pulls_url": "/pulls{/number}",
+        "releases_url": "/releases{/id}",
+        "stargazers_url": "/stargazers",
+        "statuses_url": "/statuses/{sha}",
+        "subscribers_url": "/subscribers",
+        "subscription_url": "/subscription",
+        "tags_url": "/tags",
+        "teams_url": "/teams",
+        "trees_url": "/git/trees{/sha}",
+    }.items():
+        out[key] = base + suffix
+    if not full:
+        return out
+    host = u.web.split("://", 1)[1]
+    out.update(
+        {
+            "git_url": f"git://{host}/{repo['full_name']}.git",
+            "ssh_url": f"git@{host}:{repo['full_name']}.git",
+            "clone_url": f"{html}.git",
+            "svn_url": html,
+            "mirror_url": None,
+            "homepage": None,
+            "language": "Python",
+            "forks_count": 0,
+            "forks": 0,
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "watchers": 0,
+            "size": 1,
+            "default_branch": repo["default_branch"],
+            "open_issues_count": _open_pulls(repo),
+            "open_issues": _open_pulls(repo),
+            "is_template": False,
+            "topics": [],
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_downloads": True,
+            "has_discussions": False,
+            "archived": False,
+            "disabled": False,
+            "visibility": "private" if repo.get("private", True) else "public",
+            "pushed_at": iso(repo.get("pushed_at", repo["created_at"])),
+            "created_at": created,
+            "updated_at": created,
+            "permissions": {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True},
+            "allow_rebase_merge": True,
+            "allow_squash_merge": True,
+            "allow_merge_commit": True,
+            "allow_auto_merge": False,
+            "delete_branch_on_merge": False,
+            "license": None,
+            "network_count": 0,
+            "subscribers_count": 0,
+        }
+    )
+    return out
+
+
+def _open_pulls(repo: Record) -> int:
+    return sum(1 for p in repo["pulls"].values() if p["state"] == "open")
+
+
+# -- branches and their protection
+
+
+def short_branch(u: Urls, repo: Record, name: str, sha: str, rule: Record | None) -> Record:
+    """A branch in the branch list."""
+    return {
+        "name": name,
+        "commit": {"sha": sha, "url": f"{u.repo(repo)}/commits/{sha}"},
+        "protected": rule is not None,
+        "protection": protection_body(u, repo, name, rule) if rule else {"enabled": False},
+        "protection_url": f"{u.repo(repo)}/branches/{name}/protection",
+    }
+
+
+def branch(u: Urls, repo: Record, name: str, commit: Record, rule: Record | None) -> Record:
+    """One branch, with its head commit (already rendered) and its protection."""
+    base = u.repo(repo)
+    out: Record = {
+        "name": name,
+        "commit": commit,
+        "_links": {"self": f"{base}/branches/{name}", "html": f"{u.repo_html(repo)}/tree/{name}"},
+        "protected": rule is not None,
+        "protection": protection_body(u, repo, name, rule) if rule else {"enabled": False},
+        "protection_url": f"{base}/branches/{name}/protection",
+    }
+    if rule:
+        out["pattern"] = rule["pattern"]
+        out["required_approving_review_count"] = protection.review_count(rule)
+    return out
+
+
+def protection_body(u: Urls, repo: Record, branch: str, rule: Record) -> Record:
+    url = f"{u.repo(repo)}/branches/{branch}/protection"
+    body: Record = {
+        "url": url,
+        "enabled": True,
+        "name": branch,
+        "protection_url": url,
+        "enforce_admins": {
+            "url": f"{url}/enforce_admins",
+            "enabled": bool(rule.get("enforce_admins", False)),
+        },
+        "required_linear_history": {"enabled": False},
+        "allow_force_pushes": {"enabled": False},
+        "allow_deletions": {"enabled": False},
+        "block_creations": {"enabled": False},
+        "required_conversation_resolution": {"enabled": False},
+        "lock_branch": {"enabled": False},
+        "allow_fork_syncing": {"enabled": False},
+        "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
+    }
+    if protection.requires_pull_request(rule):
+        body["required_pull_request_reviews"] = {
+            "url": f"{url}/required_pull_request_reviews",
+            "dismiss_stale_reviews": False,
+            "require_code_owner_reviews": False,
+            "required_approving_review_count": protection.review_count(rule),
+            "require_last_push_approval": False,
+        }
+    contexts = protection.required_checks(rule)
+    if contexts:
+        body["required_status_checks"] = {
+            "url": f"{url}/required_status_checks",
+            "strict": False,
+            "contexts": contexts,
+            "contexts_url": f"{url}/required_status_checks/contexts",
+            "checks": [{"context": c, "app_id": None} for c in contexts],
+        }
+    return body
+
+
+def branch_rules(repo: Record, rule: Record) -> list[Record]:
+    """Classic protection shown as the rules it implies (GitHub lists rulesets here; the sandbox has none)."""
+    info = {"ruleset_source_type": "Repository", "ruleset_source": repo["full_name"], "ruleset_id": 1}
+    out: list[Record] = []
+    if protection.requires_pull_request(rule):
+        params = {
+            "dismiss_stale_reviews_on_push": False,
+            "require_code_owner_review": False,
+            "require_last_push_approval": False,
+            "required_approving_review_count": protection.review_count(rule),
+            "required_review_thread_resolution": False,
+            "allowed_merge_methods": ["merge", "squash", "rebase"],
+        }
+        out.append({"type": "pull_request", "parameters": params, **info})
+    contexts = protection.required_checks(rule)
+    if contexts:
+        params = {
+            "required_status_checks": [{"context": c} for c in contexts],
+            "strict_required_status_checks_policy": False,
+        }
+        out.append({"type": "required_status_checks", "parameters": params, **info})
+    out.append({"type": "non_fast_forward", **info})
+    out.append({"type": "deletion", **info})
+    return out
+
+
+# -- webhooks
+
+
+def hook(u: Urls, repo: Record, record: Record) -> Record:
+    url = f"{u.repo(repo)}/hooks/{record['id']}"
+    return {
+        "type": "Repository",
+        "id": record["id"],
+        "name": "web",
+        "active": record["active"],
+        "events": record["events"],
+        "config": record["config"],
+        "updated_at": iso(record["created_at"]),
+        "created_at": iso(record["created_at"]),
+        "url": url,
+        "test_url": f"{url}/test",
+        "ping_url": f"{url}/pings",
+        "deliveries_url": f"{url}/deliveries",
+        "last_response": {"code": None, "status": "unused", "message": None},
+    }
