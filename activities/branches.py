@@ -16,7 +16,7 @@ from activities.github import errors
 from activities.github.client import GitHubClient
 from activities.github.comments import recent_comment
 from activities.github.refs import branch_sha, delete_branch, resolve
-from activities.github.rest import OnGitHub, qref
+from activities.github.rest import OnGitHub, RepoApi, qref
 from activities.log import logger
 from hotfix.models import (
     CleanupInput,
@@ -134,10 +134,20 @@ class BranchActivities(OnGitHub):
     def cleanup(self, input: CleanupInput) -> CleanupResult:
         """Withdraw a hotfix: cancel its waiting run, close its PRs with a comment, delete its branches.
 
-        Safe to repeat: closed PRs, finished runs and deleted branches are what it wants anyway.
+        People's work is never deleted: a branch with commits beyond `base_sha` is renamed to
+        `{kept_prefix}{branch}-{sha7}` (the same name for the same commits, so a retry finds it), and
+        the comment names it. Safe to repeat: closed PRs, finished runs, deleted and kept branches are
+        what it wants anyway.
         """
         api = self._api(input.repository)
         result = CleanupResult()
+        keep = self._branches_to_keep(api, input)
+        comment = input.comment
+        if keep:
+            comment += "\n\n" + "\n".join(
+                f"Kept `{branch}` as `{kept}`: it holds commits beyond the base."
+                for branch, kept in keep.items()
+            )
         if input.cancel_run_id is not None:
             run = api.call(
                 "GET",
@@ -167,13 +177,13 @@ class BranchActivities(OnGitHub):
                 _log().warning("pull request to close not found", number=number)
                 continue
             if pull.data.get("state") != "closed":
-                if recent_comment(api, self._comment_lookback, number, input.comment) is None:
+                if recent_comment(api, self._comment_lookback, number, comment) is None:
                     api.call(
                         "POST",
                         f"/issues/{number}/comments",
                         what=f"comment on #{number}",
                         permission="pull_requests:write",
-                        body={"body": input.comment},
+                        body={"body": comment},
                     )
                 api.call(
                     "PATCH",
@@ -184,7 +194,73 @@ class BranchActivities(OnGitHub):
                 )
             result.closed_pull_requests.append(number)
         for branch in input.branches:
+            if branch in keep:
+                self._rename(api, branch, keep[branch])
+                result.kept_branches[branch] = keep[branch]
+                continue
             delete_branch(api, branch)
             result.deleted_branches.append(branch)
-        _log().info("cleaned up", pulls=result.closed_pull_requests, branches=result.deleted_branches)
+        _log().info(
+            "cleaned up",
+            pulls=result.closed_pull_requests,
+            branches=result.deleted_branches,
+            kept=result.kept_branches,
+        )
         return result
+
+    def _branches_to_keep(self, api: RepoApi, input: CleanupInput) -> dict[str, str]:
+        """Branch -> the name it is kept under, for each branch that holds commits beyond the base."""
+        if not input.base_sha:
+            return {}
+        keep: dict[str, str] = {}
+        for branch in input.branches:
+            ref = api.call(
+                "GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,)
+            )
+            if not ref.ok or not isinstance(ref.data, dict):
+                kept = self._kept_earlier(api, input, branch)
+                if kept:
+                    keep[branch] = kept
+                continue
+            sha = str(ref.data["object"]["sha"])
+            if sha == input.base_sha:
+                continue
+            diff = api.json(
+                "GET",
+                f"/compare/{input.base_sha}...{sha}",
+                what=f"compare {input.base_sha[:12]}...{branch}",
+                params={"per_page": 1},
+            )
+            if int(diff.get("ahead_by") or 0) > 0:
+                keep[branch] = f"{input.kept_prefix}{branch}-{sha[:7]}"
+        return keep
+
+    def _kept_earlier(self, api: RepoApi, input: CleanupInput, branch: str) -> str | None:
+        """A retry after the rename: the branch is gone and its kept copy exists."""
+        prefix = f"{input.kept_prefix}{branch}-"
+        reply = api.call(
+            "GET",
+            f"/git/matching-refs/heads/{qref(prefix)}",
+            what=f"list refs heads/{prefix}*",
+            expect=(404,),
+        )
+        names = (
+            [str(r.get("ref", "")).removeprefix("refs/heads/") for r in (reply.data or [])]
+            if reply.ok
+            else []
+        )
+        return names[0] if len(names) == 1 else None
+
+    def _rename(self, api: RepoApi, branch: str, kept: str) -> None:
+        """Copy the branch to `kept`, then delete it; each step is safe to repeat."""
+        ref = api.call("GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,))
+        if ref.ok and isinstance(ref.data, dict):
+            api.call(
+                "POST",
+                "/git/refs",
+                what=f"create ref heads/{kept}",
+                permission="contents:write",
+                body={"ref": f"refs/heads/{kept}", "sha": ref.data["object"]["sha"]},
+                expect=(422,),
+            )
+        delete_branch(api, branch)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from github.GithubException import GithubException
-from github.WorkflowRun import WorkflowRun
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -27,9 +26,8 @@ def _log() -> Any:
     return logger("activities.deploy")
 
 
-def _run_details_refused(err: GithubException) -> bool:
-    message = errors.github_message(err)
-    return err.status == 400 or (err.status == 422 and "return_run_details" in message)
+def _run_details_refused(status: int, message: str) -> bool:
+    return status == 400 or (status == 422 and "return_run_details" in message)
 
 
 def _aware(value: datetime) -> datetime:
@@ -66,25 +64,10 @@ class DeployActivities(OnGitHub):
         found = self._wait_for_run(api, input, since, lookups)
         if found is not None:
             return found
-        what = f"dispatch workflow {input.workflow} on {input.ref}"
-        missing = (
-            f"check workflow {input.workflow} exists on the default branch with a workflow_dispatch "
-            f"trigger, and that branch {input.ref} exists"
-        )
-        with errors.github_call(input.repository, what, permission="actions:write", missing=missing):
-            workflow = self._github.repo(input.repository).get_workflow(input.workflow)
-            run: WorkflowRun | bool
-            try:
-                run = workflow.create_dispatch(input.ref, inputs={}, throw=True, return_run_details=True)
-            except GithubException as err:
-                if not _run_details_refused(err):
-                    raise
-                # GHES before 3.21 refuses the key and makes no run; dispatch the old way.
-                _log().info("return_run_details refused, dispatching without it", ref=input.ref)
-                run = workflow.create_dispatch(input.ref, inputs={}, throw=True)
-        if not isinstance(run, bool):
-            _log().info("deploy dispatched", run_id=run.id, ref=input.ref)
-            return RunRef(run_id=int(run.id), url=str(run.html_url), created=True)
+        made = self._dispatch(api, input)
+        if made is not None:
+            _log().info("deploy dispatched", run_id=made.run_id, ref=input.ref)
+            return made
         found = self._wait_for_run(api, input, since, self._dispatch_lookup_attempts)
         if found is not None:
             return RunRef(run_id=found.run_id, url=found.url, created=True)
@@ -93,6 +76,37 @@ class DeployActivities(OnGitHub):
             f"dispatched {input.workflow} on {input.ref}, but GitHub lists no run yet; looking again",
             type="RunNotListedYet",
         )
+
+    def _dispatch(self, api: RepoApi, input: DispatchInput) -> RunRef | None:
+        """`POST .../dispatches` asking GitHub for its run; None when it does not say (GHES < 3.21)."""
+        what = f"dispatch workflow {input.workflow} on {input.ref}"
+        missing = (
+            f"check workflow {input.workflow} exists on the default branch with a workflow_dispatch "
+            f"trigger, and that branch {input.ref} exists"
+        )
+        path = f"/actions/workflows/{q(input.workflow)}/dispatches"
+        body: dict[str, Any] = {"ref": input.ref, "inputs": {}, "return_run_details": True}
+        reply = api.call(
+            "POST", path, what=what, permission="actions:write", missing=missing, body=body, expect=(400, 422)
+        )
+        if not reply.ok:
+            if not _run_details_refused(reply.status, reply.message):
+                raise errors.translate(
+                    GithubException(reply.status, {"message": reply.message}),
+                    input.repository,
+                    what,
+                    missing=missing,
+                )
+            # GHES before 3.21 refuses the key and makes no run; dispatch the old way.
+            _log().info("return_run_details refused, dispatching without it", ref=input.ref)
+            del body["return_run_details"]
+            reply = api.call("POST", path, what=what, permission="actions:write", missing=missing, body=body)
+        data = reply.data if isinstance(reply.data, dict) else {}
+        if data.get("workflow_run_id"):
+            return RunRef(
+                run_id=int(data["workflow_run_id"]), url=str(data.get("html_url") or ""), created=True
+            )
+        return None
 
     def _wait_for_run(
         self, api: RepoApi, input: DispatchInput, since: datetime, attempts: int
@@ -107,7 +121,9 @@ class DeployActivities(OnGitHub):
         return None
 
     def _find_run(self, api: RepoApi, input: DispatchInput, since: datetime) -> RunRef | None:
-        """The oldest workflow_dispatch run of the workflow on the branch created since `since`."""
+        """The oldest workflow_dispatch run of the workflow on the branch created since `since`, made by
+        this worker's own identity and at `input.head_sha` when given: someone's manual run is not ours."""
+        me = self._github.login()
         ours: list[tuple[datetime, dict[str, Any]]] = []
         for run in api.pages(
             f"/actions/workflows/{q(input.workflow)}/runs",
@@ -126,8 +142,14 @@ class DeployActivities(OnGitHub):
             if created < since:
                 # Runs come newest first: everything further is older still.
                 break
-            if run.get("head_branch") == input.ref and run.get("event") == "workflow_dispatch":
-                ours.append((created, run))
+            if run.get("head_branch") != input.ref or run.get("event") != "workflow_dispatch":
+                continue
+            if input.head_sha and run.get("head_sha") != input.head_sha:
+                continue
+            actor = (run.get("triggering_actor") or run.get("actor") or {}).get("login")
+            if me and actor and actor != me:
+                continue
+            ours.append((created, run))
         if not ours:
             return None
         run = min(ours, key=lambda pair: (pair[0], pair[1]["id"]))[1]

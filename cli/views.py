@@ -118,6 +118,10 @@ def status_view(
         parts.append(Text(f"⚠ {warning}", style="yellow"))
     for ignored in status.ignored_inputs:
         parts.append(Text(f"ignored: {ignored}", style="yellow"))
+    for approval in status.ignored_approvals:
+        parts.append(Text(f"approval not counted: {approval}", style="yellow"))
+    for kept in status.kept_branches:
+        parts.append(Text(f"kept branch: {kept}", style="cyan"))
     title = status.workflow_id or f"hotfix {status.repository}"
     return Panel(Group(*parts), title=title, title_align="left", border_style=step_style.split()[-1])
 

@@ -67,6 +67,8 @@ def to_markdown(status: HotfixStatus) -> str:
     if status.pull_request:
         pr = status.pull_request
         lines.append(f"- Pull request: {_link(f'#{pr.number}', pr.url)}")
+    if status.merged_sha:
+        lines.append(f"- Merged: `{status.merged_sha[:12]}` (what may deploy)")
     if status.run_id:
         lines.append(f"- Deploy run: {_link(str(status.run_id), status.run_url)}")
     if status.back_merge_pull_request:
@@ -76,6 +78,10 @@ def to_markdown(status: HotfixStatus) -> str:
         lines.append(f"- ⚠ {warning}")
     for ignored in status.ignored_inputs:
         lines.append(f"- ignored: {ignored}")
+    for approval in status.ignored_approvals:
+        lines.append(f"- approval not counted: {approval}")
+    for kept in status.kept_branches:
+        lines.append(f"- kept branch: `{kept}`")
     # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54).
     lines += ["", "#### Runbook", ""]
     current = _ORDER.get(status.step, len(RUNBOOK) if status.step == Step.DONE else -1)

@@ -57,9 +57,41 @@ class Humans:
         sha: str = result["commit"].sha
         return sha
 
-    def approve_pull_request(self, number: int, body: str = "Looks good, approved for prod.") -> None:
-        """prod-reviewer-1 approves the PR into the prod branch."""
-        self._repo(REVIEWER_1[1]).get_pull(number).create_review(body=body, event="APPROVE")
+    def approve_pull_request(
+        self,
+        number: int,
+        body: str = "Looks good, approved for prod.",
+        *,
+        commit_id: str | None = None,
+        token: str = REVIEWER_1[1],
+    ) -> None:
+        """prod-reviewer-1 (or whoever `token` is) approves the PR; `commit_id` is the commit they saw
+        (GitHub records the review on it; without it, on the PR's head at that moment)."""
+        repo = self._repo(token)
+        body_: dict[str, Any] = {"body": body, "event": "APPROVE"}
+        if commit_id:
+            body_["commit_id"] = commit_id
+        repo.requester.requestJsonAndCheck("POST", f"{repo.url}/pulls/{number}/reviews", input=body_)
+
+    def edit_pull_request(self, number: int, **fields: Any) -> None:
+        """dev-1 edits the PR as people do on GitHub: retarget it (`base=`), close or reopen it (`state=`)."""
+        repo = self._repo(DEV[1])
+        repo.requester.requestJsonAndCheck("PATCH", f"{repo.url}/pulls/{number}", input=fields)
+
+    def merge_branch(self, base: str, head: str) -> str:
+        """dev-1 merges `head` into `base` by hand (`POST /merges`); returns the merge commit sha."""
+        repo = self._repo(DEV[1])
+        _, data = repo.requester.requestJsonAndCheck(
+            "POST", f"{repo.url}/merges", input={"base": base, "head": head}
+        )
+        return str((data or {}).get("sha") or "")
+
+    def dispatch_by_hand(self, ref: str, workflow: str = "deploy.yml") -> None:
+        """dev-1 presses "Run workflow" on `ref`, as the runbook's step 7 did by hand."""
+        repo = self._repo(DEV[1])
+        repo.requester.requestJsonAndCheck(
+            "POST", f"{repo.url}/actions/workflows/{workflow}/dispatches", input={"ref": ref, "inputs": {}}
+        )
 
     def approve_deployment(
         self, run_id: int, *, comment: str = "Approved for prod.", timeout: float = 30.0

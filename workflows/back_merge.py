@@ -9,6 +9,7 @@ from functools import partial
 
 from temporalio import workflow
 
+from workflows.versions import REVIEWED_COMMIT_ONLY
 from workflows.waiting import Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
@@ -60,13 +61,51 @@ class BackMergeStep(Waiting):
             )
 
     async def _back_merged(self, pr: PullRequestRef, target: str, review: ReviewObservation) -> bool | None:
+        guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
         if review.state == ReviewState.MERGED:
+            # Whatever the PR says (it may have been retargeted), done means the default branch has the fix.
+            if guarded and not await self._contains_the_fix(target):
+                self._status.message = (
+                    f"back-merge PR #{pr.number} was merged into {review.base_ref}, but {target} does not "
+                    f"contain the deployed {self._deployed()[:12]}: merge {self._status.prod_branch} into "
+                    f"{target}, then send recheck"
+                )
+                self._await_who(f"{target} to contain the hotfix", [self._request.requested_by])
+                return None
             self._status.message = f"back-merge PR #{pr.number} merged into {target}"
             return True
         if review.state == ReviewState.CLOSED:
-            raise Stop(
-                Step.ABORTED,
-                f"back-merge PR #{pr.number} was closed without merging: merge "
-                f"{self._status.prod_branch} into {target} by hand before the next release",
+            if not guarded:
+                raise Stop(
+                    Step.ABORTED,
+                    f"back-merge PR #{pr.number} was closed without merging: merge "
+                    f"{self._status.prod_branch} into {target} by hand before the next release",
+                )
+            if await self._contains_the_fix(target):
+                self._status.message = f"{target} contains the hotfix (back-merge PR #{pr.number} closed)"
+                return True
+            self._status.message = (
+                f"back-merge PR #{pr.number} was closed without merging: reopen and merge it, or merge "
+                f"{self._status.prod_branch} into {target} by hand and send recheck"
+            )
+            self._await_who(f"{target} to contain the hotfix", [self._request.requested_by])
+            return None
+        if guarded and review.base_ref and review.base_ref != target:
+            self._status.message = (
+                f"back-merge PR #{pr.number} now targets {review.base_ref}, not {target}: set it back, or "
+                f"the next release of {target} would undo the hotfix"
             )
         return None
+
+    def _deployed(self) -> str:
+        return self._status.deployed_sha or self._status.merged_sha or ""
+
+    async def _contains_the_fix(self, target: str) -> bool:
+        sha = self._deployed()
+        if not sha:
+            return True
+        diff = await self._act(
+            BranchActivities.compare,
+            CompareInput(repository=self._request.repository, base=sha, head=target),
+        )
+        return diff.status in ("ahead", "identical")

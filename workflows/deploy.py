@@ -9,8 +9,8 @@ from functools import partial
 
 from temporalio import workflow
 
-from workflows.versions import FAILED_RUN_MAY_HAVE_DEPLOYED
-from workflows.waiting import LOOK_AGAIN, LookAgain, Waiting
+from workflows.versions import FAILED_RUN_MAY_HAVE_DEPLOYED, REVIEWED_COMMIT_ONLY
+from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
@@ -36,6 +36,9 @@ class DeploySteps(Waiting):
     async def _dispatch_deploy(self) -> None:
         self._set_step(Step.DEPLOY)
         await self._drift_guard()
+        guarded = workflow.patched(REVIEWED_COMMIT_ONLY) and self._status.merged_sha is not None
+        if guarded:
+            await self._merged_commit_guard()
         # Fixed once, in workflow time, so a retried dispatch recognises the run it already made.
         not_before = workflow.now()
         run = await self._act(
@@ -45,6 +48,7 @@ class DeploySteps(Waiting):
                 workflow=self._settings.deploy_workflow,
                 ref=self._status.prod_branch,
                 not_before=not_before,
+                head_sha=self._status.merged_sha if guarded else None,
             ),
             slow=True,
         )
@@ -73,6 +77,55 @@ class DeploySteps(Waiting):
             self._await_who("a human to resolve the drift", [self._request.requested_by])
             await self._signal_after("nudge", self._received["nudge"])
 
+    async def _merged_commit_guard(self) -> None:
+        """Deploy exactly what was merged: a push to the prod branch after the merge is not reviewed."""
+        merged = self._require(self._status.merged_sha)
+        while True:
+            diff = await self._act(
+                BranchActivities.compare,
+                CompareInput(repository=self._request.repository, base=merged, head=self._status.prod_branch),
+            )
+            if diff.head_sha == merged:
+                return
+            self._status.message = (
+                f"{self._status.prod_branch} moved after the merge: it is at {diff.head_sha[:12]}, the "
+                f"reviewed merge is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
+                f"{merged[:12]} and send recheck, or abort"
+            )
+            self._await_who(
+                f"{self._status.prod_branch} reset to the reviewed merge {merged[:12]}",
+                [self._request.requested_by],
+            )
+            await self._signal_after("nudge", self._received["nudge"])
+
+    def _check_run_commit(self, run: RunObservation) -> None:
+        """A run at another commit than the reviewed merge is not the hotfix's: stop, never approve it."""
+        merged = self._status.merged_sha
+        if merged is None or not run.head_sha or run.head_sha == merged:
+            return
+        if run.status == "in_progress" or run.status == "completed":
+            self._deploy_started = True  # it may have changed production: delete nothing
+        raise Stop(
+            Step.ABORTED,
+            f"deploy run {self._status.run_id} is at {run.head_sha[:12]}, not the reviewed merge "
+            f"{merged[:12]}: the hotfix does not deploy it",
+        )
+
+    async def _check_deployed_commit(self) -> None:
+        """After the run: what the environment records as deployed must be the reviewed merge."""
+        merged = self._status.merged_sha
+        if merged is None:
+            return
+        live: FindBaseResult = await self._act(
+            BranchActivities.find_base, self._find_base_input(explicit=False)
+        )
+        if live.sha != merged:
+            raise Stop(
+                Step.FAILED,
+                f"{self._settings.environment} records {live.sha[:12]} ({live.ref}) as deployed, not the "
+                f"reviewed merge {merged[:12]}: check the deploy workflow's deployment",
+            )
+
     async def _wait_for_deployment(self) -> None:
         run_id = self._require(self._status.run_id)
         deadline = workflow.now() + self._settings.deploy_approval_timeout
@@ -82,6 +135,8 @@ class DeploySteps(Waiting):
         async def decide(run: RunObservation) -> bool | LookAgain | None:
             nonlocal deadline
             self._status.run_url = run.html_url
+            if workflow.patched(REVIEWED_COMMIT_ONLY):
+                self._check_run_commit(run)
             decided: bool | LookAgain | None = None
             if run.status == "waiting":
                 if self._status.step != Step.DEPLOY_APPROVAL:
@@ -102,6 +157,8 @@ class DeploySteps(Waiting):
             elif run.status == "completed" and run.conclusion == "success":
                 self._deploy_started = True
                 self._status.deployed_sha = run.head_sha
+                if workflow.patched(REVIEWED_COMMIT_ONLY):
+                    await self._check_deployed_commit()
                 self._status.message = f"deployed {self._status.prod_branch} to {self._settings.environment}"
                 return True
             elif run.status == "completed":

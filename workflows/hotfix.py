@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from functools import partial
 from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
+from workflows.approval import ApprovalSteps
 from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
+from workflows.versions import REVIEWED_COMMIT_ONLY
 from workflows.waiting import Stop, non_retryable
 
 with workflow.unsafe.imports_passed_through():
@@ -28,8 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.cherry_pick import CherryPickActivities
     from activities.lane import LaneActivities
     from activities.preflight import PreflightActivities
-    from activities.pulls import PullRequestActivities
-    from activities.waits import GitHubWaits
     from hotfix import naming, search_attributes
     from hotfix.models import (
         AbortSignal,
@@ -45,17 +44,12 @@ with workflow.unsafe.imports_passed_through():
         LaneGrantSignal,
         LaneInput,
         LaneReleaseSignal,
-        MergeInput,
-        OpenPullRequestInput,
         PreflightInput,
         PreflightResult,
         PullRequestRef,
         RecheckSignal,
         RetryDeploySignal,
-        ReviewObservation,
-        ReviewState,
         Step,
-        WaitChecksInput,
     )
 
 T = TypeVar("T")
@@ -65,7 +59,7 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 
 
 @workflow.defn
-class HotfixWorkflow(DeploySteps, BackMergeStep):
+class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
     @workflow.init
     def __init__(self, request: HotfixRequest) -> None:
         settings = request.settings
@@ -222,87 +216,6 @@ class HotfixWorkflow(DeploySteps, BackMergeStep):
             )
             self._publish()
 
-    async def _wait_for_green_checks(self) -> None:
-        self._set_step(Step.TESTS)
-        self._await_who(f"every check on {self._status.work_branch} to pass", [])
-        deadline = workflow.now() + self._settings.changes_timeout
-        not_sha: str | None = None
-        while True:
-            checks = await self._poll(
-                GitHubWaits.wait_checks,
-                partial(self._checks_input, not_sha),
-                deadline=deadline,
-                what="green checks",
-            )
-            if checks.conclusion == "success":
-                self._status.message = f"checks green on {checks.head_sha[:12]}"
-                return
-            not_sha = checks.head_sha
-            self._status.message = (
-                f"checks failed on {checks.head_sha[:12]}: {', '.join(checks.failed) or 'unknown'}; "
-                f"push a fix to {self._status.work_branch}"
-            )
-            self._await_who(f"a fix pushed to {self._status.work_branch} and green checks", [])
-
-    async def _open_pull_request(self) -> None:
-        self._set_step(Step.PULL_REQUEST)
-        self._status.pull_request = await self._act(
-            PullRequestActivities.open_pull_request,
-            OpenPullRequestInput(
-                repository=self._request.repository,
-                head=self._status.work_branch,
-                base=self._status.prod_branch,
-                title=f"Hotfix: {self._request.description}",
-                body=self._pr_body(),
-            ),
-        )
-
-    async def _merge_when_approved(self) -> None:
-        self._set_step(Step.APPROVAL)
-        pr = self._require(self._status.pull_request)
-        self._await_who(f"an approving review on PR #{pr.number}", [])
-        deadline = workflow.now() + self._settings.approval_timeout
-        with self._reminders(pr.number):
-            await self._watch(
-                GitHubWaits.wait_review,
-                partial(self._review_input, pr.number),
-                partial(self._merge_if_approved, pr),
-                deadline=lambda: deadline,
-                what="PR approval",
-            )
-
-    async def _merge_if_approved(self, pr: PullRequestRef, review: ReviewObservation) -> bool | None:
-        if review.state == ReviewState.MERGED:
-            self._status.message = f"PR #{pr.number} was merged on GitHub"
-            return True
-        if review.state == ReviewState.CLOSED:
-            raise Stop(Step.ABORTED, f"PR #{pr.number} was closed on GitHub without merging")
-        if review.state == ReviewState.CHANGES_REQUESTED:
-            self._status.message = f"changes requested by {', '.join(review.changes_requested_by)}"
-            self._await_who(
-                f"the requested changes on PR #{pr.number} and a new approval",
-                review.changes_requested_by,
-            )
-            return None
-        if review.state != ReviewState.APPROVED:
-            return None
-        # Merge exactly the head GitHub showed as approved; a newer head waits for a new look.
-        merged = await self._act(
-            PullRequestActivities.merge_pull_request,
-            MergeInput(
-                repository=self._request.repository,
-                number=pr.number,
-                sha=review.head_sha,
-                title=f"Hotfix: {self._request.description}",
-            ),
-        )
-        if merged.merged:
-            self._status.message = f"PR #{pr.number} approved by {', '.join(review.approved_by)} and merged"
-            return True
-        self._status.message = f"merge of PR #{pr.number} refused: {merged.message}; send recheck when fixed"
-        self._publish()
-        return None
-
     # -----------------------------------------------------------------------------------------
     # Ending early
     # -----------------------------------------------------------------------------------------
@@ -313,20 +226,29 @@ class HotfixWorkflow(DeploySteps, BackMergeStep):
         if not self._deploy_started and (self._branches_made or self._status.pull_request):
             prs = [pr.number for pr in (self._status.pull_request,) if pr]
             waiting_run = self._status.run_id if self._status.step == Step.DEPLOY_APPROVAL else None
+            # People's commits survive a withdrawal: branches that hold them are kept, renamed.
+            keep_work = workflow.patched(REVIEWED_COMMIT_ONLY)
             try:
-                await workflow.execute_activity_method(
+                cleaned = await workflow.execute_activity_method(
                     BranchActivities.cleanup,
                     CleanupInput(
                         repository=self._request.repository,
                         pull_requests=prs,
                         branches=list(self._branches_made),
                         comment=f"Hotfix {step.value}: {reason}. The hotfix workflow closed this PR "
-                        "and deleted its branches.",
+                        + ("and withdrew its branches." if keep_work else "and deleted its branches."),
                         cancel_run_id=waiting_run,
+                        base_sha=self._status.base_sha if keep_work else None,
+                        kept_prefix=self._settings.kept_branch_prefix,
                     ),
                     start_to_close_timeout=self._settings.activity_timeout,
                     retry_policy=RetryPolicy(maximum_attempts=20, maximum_interval=timedelta(minutes=1)),
                 )
+                self._status.kept_branches = sorted(cleaned.kept_branches.values())
+                if cleaned.kept_branches:
+                    self._status.message = "kept people's commits: " + ", ".join(
+                        f"{old} as {new}" for old, new in sorted(cleaned.kept_branches.items())
+                    )
             except ActivityError as err:
                 self._status.warnings.append(f"cleanup incomplete, tidy up by hand: {err.cause or err}")
         elif self._deploy_started:
@@ -344,18 +266,6 @@ class HotfixWorkflow(DeploySteps, BackMergeStep):
             await lane.signal("release", LaneReleaseSignal(workflow_id=self._status.workflow_id))
         except Exception as err:  # a lane that is gone holds nobody back
             workflow.logger.warning("could not release the lane: %s", err)
-
-    # -----------------------------------------------------------------------------------------
-    # Inputs of the polls
-    # -----------------------------------------------------------------------------------------
-
-    def _checks_input(self, not_sha: str | None, fresh: bool) -> WaitChecksInput:
-        return WaitChecksInput(
-            repository=self._request.repository,
-            ref=self._status.work_branch,
-            poll_interval=self._settings.poll_interval,
-            not_sha=not_sha,
-        )
 
     # -----------------------------------------------------------------------------------------
     # Status, signals, query

@@ -18,4 +18,12 @@ ABORT_INTERRUPTS_ACTIONS = "abort-interrupts-actions"
 # 2 (round 1): a deploy run that failed without a rejection counts as deployed, so an abort deletes nothing.
 FAILED_RUN_MAY_HAVE_DEPLOYED = "failed-run-may-have-deployed"
 
-ALL = (ABORT_INTERRUPTS_ACTIONS, FAILED_RUN_MAY_HAVE_DEPLOYED)
+# 3 (round 2): ship only what was reviewed. A head that moved after its checks is tested again (and a
+# comment says why) before a merge; a PR closed by hand waits to be reopened; a retargeted PR is not
+# merged; a PR merged by hand counts only with an approval of its head, into the prod branch; the prod
+# branch must hold exactly the merged commit at the dispatch, the run must be at it, and so must the
+# deployment; the back-merge is done only when the default branch contains it; a withdrawal keeps
+# branches that hold people's commits.
+REVIEWED_COMMIT_ONLY = "reviewed-commit-only"
+
+ALL = (ABORT_INTERRUPTS_ACTIONS, FAILED_RUN_MAY_HAVE_DEPLOYED, REVIEWED_COMMIT_ONLY)

@@ -148,6 +148,7 @@ class Waiting:
             number=number,
             poll_interval=self._settings.poll_interval,
             last=last,
+            independent=self._settings.require_independent_review,
         )
 
     def _find_base_input(self, explicit: bool = True) -> FindBaseInput:

@@ -91,6 +91,7 @@ class GitHubClient:
     def __init__(self, github: Github) -> None:
         self.github = github
         self._repos: dict[str, Repository] = {}
+        self._login: str | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -127,6 +128,21 @@ class GitHubClient:
             repo = self.github.get_repo(full_name)
         with self._lock:
             return self._repos.setdefault(full_name, repo)
+
+    def login(self) -> str | None:
+        """Who this token acts as (`GET /user`), fetched once; None where the token cannot say
+        (a GitHub App installation token answers 403 there)."""
+        with self._lock:
+            if self._login is not None:
+                return self._login or None
+        try:
+            _, data = self.requester.requestJsonAndCheck("GET", "/user")
+            login = str((data or {}).get("login") or "")
+        except GithubException:
+            login = ""
+        with self._lock:
+            self._login = login
+        return login or None
 
     def close(self) -> None:
         self.github.close()

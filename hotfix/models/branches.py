@@ -65,8 +65,13 @@ class CleanupInput(BaseModel):
     comment: str
     # A deploy run still waiting for reviewers is cancelled, so nobody approves a withdrawn hotfix.
     cancel_run_id: int | None = None
+    # What the branches were cut from: a branch with commits beyond it holds people's work and is
+    # renamed under `kept_prefix` instead of deleted. None: delete as before (old workflows).
+    base_sha: str | None = None
+    kept_prefix: str = "hotfix-kept/"
 
 
 class CleanupResult(BaseModel):
     closed_pull_requests: list[int] = Field(default_factory=list)
     deleted_branches: list[str] = Field(default_factory=list)
+    kept_branches: dict[str, str] = Field(default_factory=dict)  # old name -> the name it is kept under

@@ -13,6 +13,8 @@ class DispatchInput(BaseModel):
     ref: str
     # Runs created before this are not ours; set from workflow time when step 7 starts.
     not_before: datetime
+    # The commit the run must deploy (what the hotfix PR's merge made); a run at another sha is not ours.
+    head_sha: str | None = None
 
 
 class RunRef(BaseModel):

@@ -30,6 +30,11 @@ class ProcessSettings(BaseModel):
     # Where people watch the workflow; used for links in PR bodies and comments.
     ui_base_url: str | None = None
     namespace: str = "default"
+    # Separation of duties: an approval by an author or committer of a commit in the hotfix does not
+    # count (HOTFIX_REQUIRE_INDEPENDENT_REVIEW). Off, such an approval counts and is flagged.
+    require_independent_review: bool = True
+    # Where a withdrawn hotfix keeps a branch that holds people's commits, instead of deleting it.
+    kept_branch_prefix: str = "hotfix-kept/"
 
 
 class HotfixRequest(BaseModel):

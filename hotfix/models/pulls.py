@@ -42,16 +42,29 @@ class WaitReviewInput(BaseModel):
     repository: str
     number: int
     poll_interval: timedelta
+    # Approvals by an author or committer of a commit in the PR do not count (separation of duties).
+    independent: bool = True
+    # How many counting approvals of the head make the PR approved (the rules may ask more).
+    required_approvals: int = 1
     # Return as soon as what GitHub shows differs from this, so the status can say so.
     last: ReviewObservation | None = None
 
 
 class ReviewObservation(BaseModel):
+    """What GitHub shows of a PR. `approved_by` are the approvals that count: each given on `head_sha`
+    (an approval is of the commit it was given on), by someone other than the fix's authors."""
+
     state: ReviewState
     head_sha: str
     approved_by: list[str] = Field(default_factory=list)
     changes_requested_by: list[str] = Field(default_factory=list)
     mergeable: bool | None = None
+    base_ref: str | None = None  # where the PR would merge now: people can retarget it
+    merge_commit_sha: str | None = None  # once merged
+    # Approvals that do not count, each with why ("prod-reviewer-1: approved 1a2b3c, not the head").
+    ignored_approvals: list[str] = Field(default_factory=list)
+    # Counted, but worth a warning (e.g. an author's approval with independent review off).
+    flags: list[str] = Field(default_factory=list)
 
 
 class MergeInput(BaseModel):

@@ -65,6 +65,12 @@ class HotfixStatus(BaseModel):
     run_id: int | None = None
     run_url: str | None = None
     deployed_sha: str | None = None
+    tested_sha: str | None = None  # the working-branch head whose checks passed
+    merged_sha: str | None = None  # what the hotfix PR's merge made on the prod branch: what may deploy
+    # Branches with people's commits that a withdrawal kept (renamed under the kept-branch prefix).
+    kept_branches: list[str] = Field(default_factory=list)
+    # Approvals that did not count at the last look, with why (stale, by an author, by a bot, ...).
+    ignored_approvals: list[str] = Field(default_factory=list)
     queued_behind: str | None = None
     awaiting: str | None = None  # what the workflow waits for, in words
     awaiting_who: list[str] = Field(default_factory=list)

@@ -4,8 +4,10 @@ Temporal dev server, with the humans played through the GitHub API by the seeded
 from __future__ import annotations
 
 import contextlib
+import copy
+import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ from activities.registry import github_activities
 from hotfix import naming
 from hotfix.models import HotfixRequest, ProcessSettings
 from hotfix.settings import WorkerSettings
+from sandbox.seed import DEFAULT_SEED
+from sandbox.testing import running_sandbox
 from worker import build_worker
 from workflows.hotfix import HotfixWorkflow
 
@@ -71,14 +75,33 @@ async def fresh_lane(local_env: WorkflowEnvironment) -> AsyncIterator[None]:
         await local_env.client.get_workflow_handle(naming.lane_workflow_id(REPO)).terminate("test over")
 
 
-@pytest_asyncio.fixture
-async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
-    settings = worker_settings(sandbox, task_queue, local_env)
+@contextlib.asynccontextmanager
+async def hotfix_worker(env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
+    """The real worker (real activities, the bot's token) against `sandbox`."""
+    settings = worker_settings(sandbox, task_queue, env)
     github = GitHubClient.from_settings(settings, seconds_between_writes=0)
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
     activities = github_activities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2)
-    async with build_worker(local_env.client, settings, github, task_queue, activities=activities):
+    async with build_worker(env.client, settings, github, task_queue, activities=activities):
         yield
+
+
+@pytest_asyncio.fixture
+async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
+    async with hotfix_worker(local_env, sandbox, task_queue):
+        yield
+
+
+@contextlib.contextmanager
+def seeded_sandbox(state: Path, change: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
+    """A sandbox whose default seed `change` edits first (e.g. a repository without protection)."""
+    seed = copy.deepcopy(DEFAULT_SEED)
+    change(seed)
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / "seed.json"
+    path.write_text(json.dumps(seed))
+    with running_sandbox(state / "sandbox-state", path, ci_seconds=0.2, deploy_seconds=0.3) as handle:
+        yield handle
 
 
 def writes(sandbox: Any, method: str, pattern: str, status: int | None = None) -> list[dict[str, Any]]:

@@ -64,8 +64,9 @@ async def test_signals_without_payload_null_and_junk_from_the_cli(
         handle, lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None, "back-merge"
     )
     assert status.back_merge_pull_request is not None
-    await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
+    # Sent while the hotfix still waits, so it cannot race the hotfix's own look at the merge.
     await asyncio.to_thread(temporal_signal, local_env, handle.id, "recheck")
+    await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
     result = await handle.result()
     assert result.status.step == Step.DONE
     ignored = result.status.ignored_inputs

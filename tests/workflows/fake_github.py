@@ -60,7 +60,9 @@ class FakePR:
     base: str
     state: str = "open"
     merged: bool = False
-    reviews: dict[str, str] = field(default_factory=dict)
+    merge_sha: str | None = None
+    # user -> (state, the commit the review was given on): an approval is of one commit, as on GitHub.
+    reviews: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,8 +103,9 @@ class FakeGitHub:
         self.branches[branch] = sha
         return sha
 
-    def review(self, number: int, user: str, state: str) -> None:
-        self.prs[number].reviews[user] = state
+    def review(self, number: int, user: str, state: str, commit: str | None = None) -> None:
+        pr = self.prs[number]
+        pr.reviews[user] = (state, commit or self.branches[pr.head])
 
     def merge_by_hand(self, number: int) -> None:
         pr = self.prs[number]
@@ -134,7 +137,7 @@ class FakeGitHub:
             self.ancestors[self.branches[pr.base]] | self.ancestors[self.branches[pr.head]] | {sha}
         )
         self.branches[pr.base] = sha
-        pr.state, pr.merged = "closed", True
+        pr.state, pr.merged, pr.merge_sha = "closed", True, sha
         return sha
 
     def _resolve(self, ref: str) -> str:
@@ -223,7 +226,7 @@ class FakeActivities:
         self._called("merge_pull_request")
         pr = self.gh.prs[input.number]
         if pr.merged:
-            return MergeResult(merged=True)
+            return MergeResult(merged=True, sha=pr.merge_sha)
         if self.gh.branches[pr.head] != input.sha:
             return MergeResult(merged=False, message="Head branch was modified")
         return MergeResult(merged=True, sha=self.gh._merge(pr))
@@ -276,8 +279,10 @@ class FakeActivities:
     async def wait_review(self, input: WaitReviewInput) -> ReviewObservation:
         self._called("wait_review")
         pr = self.gh.prs[input.number]
-        approved = sorted(u for u, s in pr.reviews.items() if s == "APPROVED")
-        changes = sorted(u for u, s in pr.reviews.items() if s == "CHANGES_REQUESTED")
+        head = self.gh.branches.get(pr.head, "")
+        approved = sorted(u for u, (s, on) in pr.reviews.items() if s == "APPROVED" and on == head)
+        stale = sorted(u for u, (s, on) in pr.reviews.items() if s == "APPROVED" and on != head)
+        changes = sorted(u for u, (s, _) in pr.reviews.items() if s == "CHANGES_REQUESTED")
         state = (
             ReviewState.MERGED
             if pr.merged
@@ -291,9 +296,12 @@ class FakeActivities:
         )
         seen = ReviewObservation(
             state=state,
-            head_sha=self.gh.branches.get(pr.head, ""),
+            head_sha=head,
             approved_by=approved,
             changes_requested_by=changes,
+            base_ref=pr.base,
+            merge_commit_sha=pr.merge_sha,
+            ignored_approvals=[f"{u}: approved an older commit" for u in stale],
         )
         if seen == input.last:
             raise not_yet("review")

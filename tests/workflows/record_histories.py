@@ -21,7 +21,7 @@ from temporalio.worker import Worker
 
 from activities.registry import lane_activities
 from hotfix import search_attributes
-from hotfix.models import AbortSignal, RecheckSignal, Step
+from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, RetryDeploySignal, Step
 from service.temporal import add_search_attributes
 from tests.conftest import venv_binary
 from tests.workflows.conftest import Harness
@@ -65,11 +65,52 @@ async def abort_during_action(h: Harness) -> WorkflowHandle:
     return handle
 
 
-# happy_path and abort were recorded before the patch and replay its old branch; keep them.
+async def deploy_failed(h: Harness) -> WorkflowHandle:
+    """The deploy run fails without a rejection, then retry_deploy: `failed-run-may-have-deployed`."""
+    handle = await h.start("deploy failed")
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id, conclusion="failure")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.DEPLOY_FAILED)
+    await handle.signal(HotfixWorkflow.retry_deploy, RetryDeploySignal(by="dev-1"))
+    await h.reach(handle, Step.DEPLOY_APPROVAL, lambda s: s.step == Step.DEPLOY_APPROVAL)
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await finish_back_merge(h, handle)
+    return handle
+
+
+async def reviewed_head(h: Harness) -> WorkflowHandle:
+    """A push after the approval: `reviewed-commit-only` tests the new head and waits for its approval."""
+    handle = await h.start("pushed after approval")
+    status = await h.reach(handle, Step.CHANGES)
+    h.gh.commit(status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    status = await h.reach(handle, Step.APPROVAL)
+    assert status.pull_request is not None
+    h.gh.review(status.pull_request.number, "prod-reviewer-1", "APPROVED")
+    h.gh.commit(status.work_branch, "second")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.APPROVAL, lambda s: bool(s.ignored_approvals))
+    assert status.pull_request is not None
+    h.gh.review(status.pull_request.number, "prod-reviewer-1", "APPROVED")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.DEPLOY_APPROVAL, lambda s: s.run_id is not None)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await finish_back_merge(h, handle)
+    return handle
+
+
+# happy_path and abort were recorded before the patches and replay their old branches; keep them.
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
     "abort": abort,
     "abort_during_action": abort_during_action,
+    "deploy_failed": deploy_failed,
+    "reviewed_head": reviewed_head,
 }
 
 

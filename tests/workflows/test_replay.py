@@ -14,11 +14,24 @@ from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from hotfix.models import HotfixRequest, HotfixResult
+from workflows import versions
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
-from workflows.versions import ABORT_INTERRUPTS_ACTIONS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+# The patch markers each recorded history carries: the ones recorded before a patch replay its old
+# branch, the later ones its new branch (see workflows/versions.py).
+PATCHES: dict[str, set[str]] = {
+    "happy_path": set(),
+    "abort": set(),
+    "abort_during_action": {versions.ABORT_INTERRUPTS_ACTIONS},
+    "deploy_failed": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.REVIEWED_COMMIT_ONLY,
+    },
+    "reviewed_head": {versions.ABORT_INTERRUPTS_ACTIONS, versions.REVIEWED_COMMIT_ONLY},
+}
 
 
 def load(path: Path) -> WorkflowHistory:
@@ -27,7 +40,7 @@ def load(path: Path) -> WorkflowHistory:
 
 
 def test_the_recorded_histories_are_there() -> None:
-    assert {p.stem for p in HISTORIES} == {"happy_path", "abort", "abort_during_action"}
+    assert {p.stem for p in HISTORIES} == set(PATCHES)
 
 
 def test_old_histories_predate_the_patch_and_new_ones_carry_it() -> None:
@@ -39,8 +52,12 @@ def test_old_histories_predate_the_patch_and_new_ones_carry_it() -> None:
             if event.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
             for payload in event["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"]
         }
-        expected = {ABORT_INTERRUPTS_ACTIONS} if path.stem == "abort_during_action" else set()
-        assert patches == expected, path.stem
+        assert patches == PATCHES[path.stem], path.stem
+
+
+def test_every_patch_has_a_history_that_carries_it() -> None:
+    carried = set().union(*PATCHES.values())
+    assert carried == set(versions.ALL)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

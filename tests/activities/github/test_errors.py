@@ -11,8 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github import errors
 from activities.github.rest import reviewer_names
-from activities.waits import check_state, review_state
-from hotfix.models import ReviewState
+from activities.waits import check_state
 
 REPO = "acme/gaia-gateway"
 
@@ -109,26 +108,6 @@ def test_check_state() -> None:
         "failure",
         ["jenkins"],
     )
-
-
-def test_review_state_latest_decision_per_user() -> None:
-    open_pull = {"state": "open", "merged": False}
-
-    def review(user: str, state: str) -> dict[str, object]:
-        return {"user": {"login": user}, "state": state}
-
-    reviews = [
-        review("a", "CHANGES_REQUESTED"),
-        review("b", "APPROVED"),
-        review("a", "COMMENTED"),
-    ]
-    assert review_state(open_pull, reviews) == (ReviewState.CHANGES_REQUESTED, ["b"], ["a"])
-    reviews.append(review("a", "APPROVED"))
-    assert review_state(open_pull, reviews) == (ReviewState.APPROVED, ["a", "b"], [])
-    reviews += [review("a", "DISMISSED"), review("b", "DISMISSED")]
-    assert review_state(open_pull, reviews) == (ReviewState.PENDING, [], [])
-    assert review_state({"state": "closed", "merged": True}, reviews)[0] == ReviewState.MERGED
-    assert review_state({"state": "closed", "merged": False}, reviews)[0] == ReviewState.CLOSED
 
 
 def test_reviewer_names_users_and_teams() -> None:

@@ -1,0 +1,189 @@
+"""Runbook steps 4-6: green checks, the PR into the prod branch, an approval of its head, the merge.
+
+A part of HotfixWorkflow (workflows/hotfix.py). What ships is what was reviewed: an approval counts
+only for the commit it was given on (activities/waits.py decides whose approval counts), the merge
+names the approved sha (GitHub refuses it if the head moved), and a head that moved after its
+checks is tested again before anything is merged.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from temporalio import workflow
+
+from workflows.versions import REVIEWED_COMMIT_ONLY
+from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
+
+with workflow.unsafe.imports_passed_through():
+    from activities.pulls import PullRequestActivities
+    from activities.waits import GitHubWaits
+    from hotfix.models import (
+        CommentInput,
+        MergeInput,
+        OpenPullRequestInput,
+        PullRequestRef,
+        ReviewObservation,
+        ReviewState,
+        Step,
+        WaitChecksInput,
+    )
+
+
+class ApprovalSteps(Waiting):
+    async def _wait_for_green_checks(self) -> None:
+        self._set_step(Step.TESTS)
+        self._await_who(f"every check on {self._status.work_branch} to pass", [])
+        deadline = workflow.now() + self._settings.changes_timeout
+        not_sha: str | None = None
+        while True:
+            checks = await self._poll(
+                GitHubWaits.wait_checks,
+                partial(self._checks_input, not_sha),
+                deadline=deadline,
+                what="green checks",
+            )
+            if checks.conclusion == "success":
+                self._status.tested_sha = checks.head_sha
+                self._status.message = f"checks green on {checks.head_sha[:12]}"
+                return
+            not_sha = checks.head_sha
+            self._status.message = (
+                f"checks failed on {checks.head_sha[:12]}: {', '.join(checks.failed) or 'unknown'}; "
+                f"push a fix to {self._status.work_branch}"
+            )
+            self._await_who(f"a fix pushed to {self._status.work_branch} and green checks", [])
+
+    def _checks_input(self, not_sha: str | None, fresh: bool) -> WaitChecksInput:
+        return WaitChecksInput(
+            repository=self._request.repository,
+            ref=self._status.work_branch,
+            poll_interval=self._settings.poll_interval,
+            not_sha=not_sha,
+        )
+
+    async def _open_pull_request(self) -> None:
+        self._set_step(Step.PULL_REQUEST)
+        self._status.pull_request = await self._act(
+            PullRequestActivities.open_pull_request,
+            OpenPullRequestInput(
+                repository=self._request.repository,
+                head=self._status.work_branch,
+                base=self._status.prod_branch,
+                title=f"Hotfix: {self._request.description}",
+                body=self._pr_body(),
+            ),
+        )
+
+    async def _merge_when_approved(self) -> None:
+        self._set_step(Step.APPROVAL)
+        pr = self._require(self._status.pull_request)
+        self._await_who(f"an approving review on PR #{pr.number}", [])
+        deadline = workflow.now() + self._settings.approval_timeout
+        with self._reminders(pr.number):
+            await self._watch(
+                GitHubWaits.wait_review,
+                partial(self._review_input, pr.number),
+                partial(self._merge_if_approved, pr),
+                deadline=lambda: deadline,
+                what="PR approval",
+            )
+
+    async def _merge_if_approved(
+        self, pr: PullRequestRef, review: ReviewObservation
+    ) -> bool | LookAgain | None:
+        guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
+        if guarded:
+            self._show_review(review)
+        if review.state == ReviewState.MERGED:
+            if guarded:
+                self._check_merged_by_hand(pr, review)
+            self._status.merged_sha = review.merge_commit_sha
+            self._status.message = f"PR #{pr.number} was merged on GitHub"
+            return True
+        if review.state == ReviewState.CLOSED:
+            if not guarded:
+                raise Stop(Step.ABORTED, f"PR #{pr.number} was closed on GitHub without merging")
+            # Closing and reopening is how people re-trigger CI: it is not an abort.
+            self._status.message = f"PR #{pr.number} was closed on GitHub: reopen it to continue, or abort"
+            self._await_who(f"PR #{pr.number} to be reopened", [self._request.requested_by])
+            return None
+        if guarded and review.base_ref and review.base_ref != self._status.prod_branch:
+            self._status.message = (
+                f"PR #{pr.number} now targets {review.base_ref}, not {self._status.prod_branch}: it is not "
+                f"merged until its base is set back to {self._status.prod_branch}"
+            )
+            self._await_who(
+                f"the base of PR #{pr.number} set back to {self._status.prod_branch}",
+                [self._request.requested_by],
+            )
+            return None
+        if guarded and review.head_sha != self._status.tested_sha:
+            return await self._test_the_new_head(pr, review)
+        if review.state == ReviewState.CHANGES_REQUESTED:
+            self._status.message = f"changes requested by {', '.join(review.changes_requested_by)}"
+            self._await_who(
+                f"the requested changes on PR #{pr.number} and a new approval",
+                review.changes_requested_by,
+            )
+            return None
+        if review.state != ReviewState.APPROVED:
+            if guarded:
+                self._await_who(f"an approving review of {review.head_sha[:12]} on PR #{pr.number}", [])
+            return None
+        # Merge exactly the head GitHub showed as approved; a newer head waits for a new look.
+        merged = await self._act(
+            PullRequestActivities.merge_pull_request,
+            MergeInput(
+                repository=self._request.repository,
+                number=pr.number,
+                sha=review.head_sha,
+                title=f"Hotfix: {self._request.description}",
+            ),
+        )
+        if merged.merged:
+            self._status.merged_sha = merged.sha
+            self._status.message = f"PR #{pr.number} approved by {', '.join(review.approved_by)} and merged"
+            return True
+        self._status.message = f"merge of PR #{pr.number} refused: {merged.message}; send recheck when fixed"
+        self._publish()
+        return None
+
+    def _show_review(self, review: ReviewObservation) -> None:
+        """Ignored approvals and flags go into the status, so people see why an approval did not count."""
+        self._status.ignored_approvals = list(review.ignored_approvals)
+        for flag in review.flags:
+            if flag not in self._status.warnings:
+                self._status.warnings.append(flag)
+
+    def _check_merged_by_hand(self, pr: PullRequestRef, review: ReviewObservation) -> None:
+        if review.base_ref and review.base_ref != self._status.prod_branch:
+            raise Stop(
+                Step.ABORTED,
+                f"PR #{pr.number} was merged into {review.base_ref}, not {self._status.prod_branch}: nothing "
+                f"was deployed; {self._status.prod_branch} lacks the fix",
+            )
+        if not review.approved_by:
+            raise Stop(
+                Step.ABORTED,
+                f"PR #{pr.number} was merged on GitHub without an approval of its head "
+                f"{review.head_sha[:12]} that counts: nothing was deployed; deploy by hand if that was meant",
+            )
+
+    async def _test_the_new_head(self, pr: PullRequestRef, review: ReviewObservation) -> LookAgain:
+        """New commits after the checks passed: test them, and wait for an approval of them."""
+        tested = self._status.tested_sha or "the tested head"
+        note = (
+            f"New commits on `{self._status.work_branch}` since its checks passed ({tested[:12]} → "
+            f"{review.head_sha[:12]}): the hotfix waits for green checks on the new head and an approval "
+            "of it before merging. Approvals of earlier commits do not count."
+        )
+        self._status.message = note
+        await self._act(
+            PullRequestActivities.comment,
+            CommentInput(repository=self._request.repository, number=pr.number, body=note),
+        )
+        await self._wait_for_green_checks()
+        self._set_step(Step.APPROVAL)
+        self._await_who(f"an approving review of {self._status.tested_sha or ''} on PR #{pr.number}", [])
+        return LOOK_AGAIN
