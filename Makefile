@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv demo test lint up bench clean
+.PHONY: help venv demo test test-all lint up bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,7 +21,10 @@ venv: $(STAMP)  ## Create .venv and install the pinned dependencies
 demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then stop everything
 	$(PY) -m local.demo
 
-test: $(STAMP)  ## The whole test suite: unit, time-skipping, integration with dev server and sandbox
+test: $(STAMP)  ## The suite without the slow fault/recovery tests: unit, time-skipping, integration (< 3 min)
+	$(PY) -m pytest -m "not slow"
+
+test-all: $(STAMP)  ## The whole suite, the slow fault/recovery tests too (what CI runs)
 	$(PY) -m pytest
 
 lint: $(STAMP)  ## ruff and mypy

@@ -11,7 +11,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
+from activities.rules import read_rules
 from hotfix.models import (
+    BranchRules,
     PreflightCheck,
     PreflightInput,
     PreflightResult,
@@ -57,6 +59,7 @@ class PreflightActivities(OnGitHub):
         checks = [PreflightCheck(name="repository", outcome="pass", detail=f"{input.repository} exists")]
         reviewers: list[str] = []
 
+        rules = self._rules(api, input)
         env = api.call(
             "GET",
             f"/environments/{q(s.environment)}",
@@ -81,7 +84,7 @@ class PreflightActivities(OnGitHub):
                     name="environment", outcome="pass", detail=f"environment {s.environment} exists"
                 )
             )
-            checks.append(self._branch_policy_check(api, input, env.data))
+            checks.append(self._branch_policy_check(api, input, env.data, rules))
             for rule in env.data.get("protection_rules") or []:
                 if rule.get("type") == "required_reviewers":
                     reviewers = reviewer_names(input.repository, rule.get("reviewers") or [])
@@ -100,7 +103,8 @@ class PreflightActivities(OnGitHub):
             )
 
         checks.extend(self._workflow_checks(api, input))
-        checks.append(self._pull_request_rule_check(api, input))
+        checks.append(self._pull_request_rule_check(input, rules))
+        checks.extend(self._review_gate_checks(api, input, rules))
         checks.append(self._branch_exists_check(api, s.main_branch, "main branch", "HOTFIX_MAIN_BRANCH"))
         if s.back_merge_branch:
             checks.append(
@@ -125,7 +129,7 @@ class PreflightActivities(OnGitHub):
         )
 
     def _branch_policy_check(
-        self, api: RepoApi, input: PreflightInput, env: dict[str, Any]
+        self, api: RepoApi, input: PreflightInput, env: dict[str, Any], rules: BranchRules
     ) -> PreflightCheck:
         s = input.settings
         name = "deployment branch policy"
@@ -137,8 +141,7 @@ class PreflightActivities(OnGitHub):
                 name=name, outcome="pass", detail=f"any branch may deploy to {s.environment}"
             )
         if policy.get("protected_branches"):
-            rules = self._pull_request_rule_check(api, input)
-            if rules.outcome == "pass":
+            if self._pull_request_rule_check(input, rules).outcome == "pass":
                 return PreflightCheck(
                     name=name,
                     outcome="pass",
@@ -247,37 +250,81 @@ class PreflightActivities(OnGitHub):
         except ValueError:
             return None
 
-    def _pull_request_rule_check(self, api: RepoApi, input: PreflightInput) -> PreflightCheck:
+    def _rules(self, api: RepoApi, input: PreflightInput) -> BranchRules:
+        try:
+            return read_rules(api, input.prod_branch, input.settings.prod_branch_prefix)
+        except ApplicationError as err:
+            if not err.non_retryable:
+                raise
+            return BranchRules(unreadable=[f"the branch rules ({err.message})"])
+
+    def _pull_request_rule_check(self, input: PreflightInput, rules: BranchRules) -> PreflightCheck:
+        """Rulesets and classic protection both count; what could not be read is named, not guessed."""
         name = "pull request rule"
         pattern = f"{input.settings.prod_branch_prefix}*"
-        # The rules endpoint answers for branches that do not exist yet, like the prod branch now.
-        try:
-            reply = api.call(
-                "GET",
-                f"/rules/branches/{qref(input.prod_branch)}",
-                what=f"get rules for branch {input.prod_branch}",
-                permission="metadata:read",
-                expect=(404,),
+        where = "; ".join(rules.sources)
+        if rules.requires_pull_request:
+            count = rules.required_approvals or 0
+            detail = f"{input.prod_branch} requires a pull request" + (
+                f" with {count} approval(s)" if count else " (with no required approval)"
             )
-        except ApplicationError as err:
-            if err.non_retryable:
-                reply = None
-            else:
-                raise
-        rules = reply.data if reply is not None and reply.ok and isinstance(reply.data, list) else []
-        for rule in rules:
-            if rule.get("type") == "pull_request":
-                count = (rule.get("parameters") or {}).get("required_approving_review_count")
-                detail = f"{input.prod_branch} requires a pull request"
-                if count:
-                    detail += f" with {count} approval(s)"
-                return PreflightCheck(name=name, outcome="pass", detail=detail)
+            return PreflightCheck(name=name, outcome="pass", detail=f"{detail}, from {where}")
+        unread = "; ".join(rules.unreadable)
+        if rules.sources:
+            return PreflightCheck(
+                name=name,
+                outcome="warn",
+                detail=f"{pattern} is protected ({where}), but whether it requires pull requests is unknown: "
+                f"could not read {unread}",
+                fix="give the token admin rights or the GitHub App permission Administration: read",
+            )
         return PreflightCheck(
             name=name,
             outcome="warn",
-            detail=f"no rule requiring pull requests found for {pattern}: a push could skip review",
+            detail=f"no rule requiring pull requests found for {pattern}: a push could skip review"
+            + (f" (not read: {unread})" if unread else ""),
             fix=f"add a branch ruleset or protection rule for {pattern} that requires pull requests",
         )
+
+    def _review_gate_checks(
+        self, api: RepoApi, input: PreflightInput, rules: BranchRules
+    ) -> list[PreflightCheck]:
+        """Where GitHub's own review gate is weak, the hotfix's approval gate is the only review."""
+        checks: list[PreflightCheck] = []
+        if rules.requires_pull_request and rules.required_approvals == 0:
+            checks.append(
+                PreflightCheck(
+                    name="required approvals",
+                    outcome="warn",
+                    detail=f"the rule for {input.prod_branch} requires no approving review: the hotfix's own "
+                    "approval gate is the only code review",
+                    fix="require at least one approving review in the branch rule",
+                )
+            )
+        workflow = api.call(
+            "GET",
+            "/actions/permissions/workflow",
+            what="get the Actions workflow permissions",
+            permission="administration:read",
+            expect=(403, 404),
+        )
+        if (
+            workflow.ok
+            and isinstance(workflow.data, dict)
+            and workflow.data.get("can_approve_pull_request_reviews")
+        ):
+            checks.append(
+                PreflightCheck(
+                    name="actions may approve",
+                    outcome="warn",
+                    detail="GitHub Actions may approve pull requests in this repository: a workflow could "
+                    "approve a hotfix with GITHUB_TOKEN (the hotfix never counts a bot's approval, GitHub's "
+                    "own rule may)",
+                    fix="turn off 'Allow GitHub Actions to create and approve pull requests' under "
+                    "Settings > Actions > General",
+                )
+            )
+        return checks
 
     def _branch_exists_check(self, api: RepoApi, branch: str, name: str, setting: str) -> PreflightCheck:
         reply = api.call(

@@ -18,6 +18,7 @@ from activities.github.client import GitHubClient
 from activities.lane import LaneActivities
 from activities.preflight import PreflightActivities
 from activities.pulls import PullRequestActivities
+from activities.rules import RulesActivities
 from activities.waits import GitHubWaits
 
 
@@ -37,6 +38,7 @@ def github_activities(
         dispatch_lookup_attempts=dispatch_lookup_attempts,
         dispatch_lookup_interval=dispatch_lookup_interval,
     )
+    rules = RulesActivities(github)
     waits = GitHubWaits(github)
     return [
         preflight.preflight,
@@ -50,6 +52,7 @@ def github_activities(
         pulls.comment,
         deploy.dispatch_deploy,
         deploy.rerun_failed_jobs,
+        rules.branch_rules,
         waits.wait_checks,
         waits.wait_review,
         waits.wait_run,

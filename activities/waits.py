@@ -15,19 +15,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities.github.client import GitHubClient
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
+from activities.reviews import Approvers, commit_people, review_state
 from hotfix.models import (
     ChecksResult,
     ReviewObservation,
-    ReviewState,
     RunObservation,
     WaitChecksInput,
     WaitReviewInput,
@@ -109,95 +109,12 @@ def check_state(runs: list[dict[str, Any]], statuses: dict[str, Any] | None) -> 
     return ("failure" if failed else "success"), sorted(failed)
 
 
-def is_bot(user: dict[str, Any] | None) -> bool:
-    """Apps and GitHub Actions act as `type: Bot` users whose logins end in `[bot]`."""
-    user = user or {}
-    return user.get("type") == "Bot" or str(user.get("login") or "").endswith("[bot]")
-
-
-@dataclass
-class ReviewDecision:
-    state: ReviewState
-    approved_by: list[str]
-    changes_requested_by: list[str]
-    ignored: list[str]
-    flags: list[str]
-
-
-def review_state(
-    pull: dict[str, Any],
-    reviews: list[dict[str, Any]],
-    *,
-    authors: frozenset[str] = frozenset(),
-    independent: bool = True,
-    required: int = 1,
-) -> ReviewDecision:
-    """The hotfix's review decision from the reviews in order: the latest decisive review per user.
-
-    An approval counts only for the commit it was given on (`commit_id` is the PR's head), and only
-    from a person (never a bot) who wrote none of the PR's commits (`authors`) when `independent`.
-    COMMENTED (and PENDING drafts) change nothing; DISMISSED withdraws that user's decision; a
-    request for changes blocks whatever commit it was given on, as on GitHub.
-    """
-    head = str((pull.get("head") or {}).get("sha") or "")
-    latest: dict[str, dict[str, Any]] = {}
-    for review in reviews:
-        user = review.get("user") or {}
-        login = user.get("login")
-        state = str(review.get("state") or "").upper()
-        if not login:
-            continue
-        if state in ("APPROVED", "CHANGES_REQUESTED"):
-            latest[login] = review
-        elif state == "DISMISSED":
-            latest.pop(login, None)
-    approved: list[str] = []
-    changes: list[str] = []
-    ignored: list[str] = []
-    flags: list[str] = []
-    for login in sorted(latest):
-        review = latest[login]
-        if str(review.get("state")).upper() == "CHANGES_REQUESTED":
-            changes.append(login)
-            continue
-        given_on = str(review.get("commit_id") or "")
-        if is_bot(review.get("user")):
-            ignored.append(f"{login}: a bot, not a person")
-        elif not given_on or given_on != head:
-            ignored.append(
-                f"{login}: approved {given_on[:12] or 'an unknown commit'}, not the head {head[:12]}"
-            )
-        elif login in authors and independent:
-            ignored.append(f"{login}: wrote or committed a commit of this hotfix")
-        else:
-            if login in authors:
-                flags.append(f"approved by {login}, who wrote or committed a commit of this hotfix")
-            approved.append(login)
-    if pull.get("merged"):
-        state = ReviewState.MERGED
-    elif pull.get("state") == "closed":
-        state = ReviewState.CLOSED
-    elif changes:
-        state = ReviewState.CHANGES_REQUESTED
-    elif len(approved) >= max(1, required):
-        state = ReviewState.APPROVED
-    else:
-        state = ReviewState.PENDING
-    return ReviewDecision(state, approved, changes, ignored, flags)
-
-
-def commit_people(commits: list[dict[str, Any]]) -> frozenset[str]:
-    """Logins of the authors and committers of `commits`, as GitHub maps their e-mails to users."""
-    people: set[str] = set()
-    for commit in commits:
-        for role in ("author", "committer"):
-            login = (commit.get(role) or {}).get("login")
-            if login:
-                people.add(str(login))
-    return frozenset(people)
-
-
 class GitHubWaits(OnGitHub):
+    def __init__(self, github: GitHubClient) -> None:
+        super().__init__(github)
+        # Who may approve, looked up once in a while per worker: permissions rarely change mid-hotfix.
+        self._approvers = Approvers()
+
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
         """Until every check on the head of `ref` has completed, on a head other than `not_sha`.
@@ -278,6 +195,7 @@ class GitHubWaits(OnGitHub):
                 authors=commit_people(commits),
                 independent=input.independent,
                 required=input.required_approvals,
+                may_approve=self._approvers.checker(api, input.approvers),
             )
             mergeable = pull.get("mergeable")
             if mergeable is None and last is not None:

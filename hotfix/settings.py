@@ -6,10 +6,11 @@ Only the worker's activities read the GitHub token; it never enters workflow inp
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hotfix.models import ProcessSettings
 
@@ -56,6 +57,16 @@ class ProcessDefaults(BaseSettings, ProcessSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore", frozen=False)
+
+    # HOTFIX_APPROVERS="prod-reviewer-1,acme/sre": a comma-separated list, not JSON.
+    approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("*", mode="before")
     @classmethod

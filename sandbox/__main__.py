@@ -29,12 +29,26 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument(
         "--deploy-seconds", type=float, default=None, help="how long a deployment job takes (default 3)"
     )
+    run.add_argument(
+        "--ci-start-seconds",
+        type=float,
+        default=None,
+        help="how long after a push CI's check runs appear; its suite is queued at once (default 0.1)",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         print(
             f"sandbox GitHub: http://{args.host}:{args.port}/api/v3 (state in {args.state_dir})", flush=True
         )
-        serve(args.state_dir, args.seed, args.host, args.port, args.ci_seconds, args.deploy_seconds)
+        serve(
+            args.state_dir,
+            args.seed,
+            args.host,
+            args.port,
+            args.ci_seconds,
+            args.deploy_seconds,
+            ci_start_seconds=args.ci_start_seconds,
+        )
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ from sandbox.state import Record, Store
 log = logging.getLogger("sandbox")
 
 DEFAULT_CI_SECONDS = 2.0
+DEFAULT_CI_START_SECONDS = 0.1
 DEFAULT_DEPLOY_SECONDS = 3.0
 
 TimerHandler = Callable[["Sandbox", Record, Record], None]
+# Told of every answer the sandbox itself gives (not injected faults): method, path, status, raw body.
+Observer = Callable[[str, str, int, bytes], None]
 TIMERS: dict[str, TimerHandler] = {}
 
 
@@ -49,11 +52,12 @@ class Sandbox:
     def __init__(
         self,
         state_dir: Path,
-        seed: Path | None = None,
+        seed: Path | dict[str, Any] | None = None,
         *,
         ci_seconds: float | None = None,
         deploy_seconds: float | None = None,
         record_bodies: bool = False,
+        ci_start_seconds: float | None = None,
     ) -> None:
         from sandbox import populate
 
@@ -70,9 +74,12 @@ class Sandbox:
             self.store.settings["ci_seconds"] = ci_seconds
         if deploy_seconds is not None:
             self.store.settings["deploy_seconds"] = deploy_seconds
+        if ci_start_seconds is not None:
+            self.store.settings["ci_start_seconds"] = ci_start_seconds
         self.store.touch()
         self.store.save()
         self.record_bodies = record_bodies
+        self.observer: Observer | None = None
         self.requests: list[Record] = []
         self.faults: list[Fault] = []
         self._wake: asyncio.Event | None = None
@@ -84,11 +91,16 @@ class Sandbox:
         return float(self.store.settings["ci_seconds"])
 
     @property
+    def ci_start_seconds(self) -> float:
+        """How long after a push CI's check runs appear (its suite is queued at once)."""
+        return float(self.store.settings.get("ci_start_seconds", DEFAULT_CI_START_SECONDS))
+
+    @property
     def deploy_seconds(self) -> float:
         return float(self.store.settings["deploy_seconds"])
 
     def update_settings(self, values: Record) -> Record:
-        for key in ("ci_seconds", "deploy_seconds"):
+        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds"):
             if key in values and values[key] is not None:
                 self.store.settings[key] = float(values[key])
         if "record_bodies" in values:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import api, errors  # noqa: F401 - importing sandbox.api fills the route table
+from sandbox import api, errors, populate  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Sandbox
 from sandbox.routing import Ctx, Reply, match
 from sandbox.state import Record
@@ -36,8 +36,12 @@ async def _read_body(receive: Any) -> bytes:
             return b"".join(chunks)
 
 
-async def _send(send: Any, status: int, body: Any, headers: dict[str, str]) -> None:
-    raw = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+def _encode(body: Any) -> bytes:
+    return b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+
+
+async def _send(send: Any, status: int, body: Any, headers: dict[str, str], raw: bytes | None = None) -> None:
+    raw = _encode(body) if raw is None else raw
     out = [(k.lower().encode(), str(v).encode()) for k, v in headers.items()]
     if body is not None:
         out.append((b"content-type", JSON_TYPE))
@@ -125,7 +129,11 @@ class App:
         entry["status"] = status
         if self.sb.record_bodies:
             entry["response"] = body
-        await _send(send, status, body, out_headers)
+        raw_out = _encode(body)
+        if self.sb.observer is not None:
+            # The exact bytes sent, so what is checked later is what the client got.
+            self.sb.observer(method, path, status, raw_out)
+        await _send(send, status, body, out_headers, raw_out)
 
     @staticmethod
     def _drop(receive: Any) -> None:
@@ -180,6 +188,20 @@ class App:
         self.sb.store.save()
         return status, payload, out_headers
 
+    async def _configure(self, send: Any, full_name: str, body: Any) -> None:
+        """POST /_sandbox/repos/{owner}/{repo}: change a running repository's rules (populate.SETTINGS)."""
+        repo = self.sb.store.data["repos"].get(full_name.lower())
+        if repo is None or not isinstance(body, dict):
+            await _send(send, 404 if repo is None else 400, {"message": "Not Found"}, {})
+            return
+        unknown = sorted(set(body) - set(populate.SETTINGS))
+        if unknown:
+            await _send(send, 400, {"message": f"unknown settings: {', '.join(unknown)}"}, {})
+            return
+        populate.configure(self.sb.store, repo, body)
+        self.sb.store.save()
+        await _send(send, 200, {k: repo.get("team_permissions" if k == "teams" else k) for k in body}, {})
+
     async def _control(self, scope: Scope, receive: Any, send: Any, what: str) -> None:
         method = scope["method"]
         raw = await _read_body(receive)
@@ -210,6 +232,8 @@ class App:
                 await _send(send, 200, self.sb.update_settings(body), {})
             else:
                 await _send(send, 200, self.sb.update_settings({}), {})
+        elif what.startswith("repos/") and method == "POST":
+            await self._configure(send, what[len("repos/") :], body)
         elif what == "tick" and method == "POST":
             # Fires every timer that is due now; the clock task does this by itself, tests rarely need it.
             self.sb.fire_due()

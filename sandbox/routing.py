@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from sandbox import errors
+from sandbox.models import permissions
 from sandbox.state import Record
 
 if TYPE_CHECKING:
@@ -52,9 +53,14 @@ class Ctx:
     @property
     def repo(self) -> Record:
         repo = self.sb.store.repo(self.params["owner"], self.params["repo"])
-        if repo is None:
+        # A private repository is invisible (404) to a user without at least read access.
+        if repo is None or not permissions.can_see(self.sb.store, repo, self.user.get("login")):
             raise errors.NotFound()
         return repo
+
+    def require(self, needed: str) -> None:
+        """404 unless the caller has at least the role `needed` in the repository (GitHub's answer)."""
+        permissions.require(self.sb.store, self.repo, self.user.get("login"), needed)
 
     @property
     def git(self) -> GitRepo:

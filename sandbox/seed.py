@@ -7,6 +7,7 @@ state directory is the truth.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 BOT = "hotfix-bot"
@@ -14,10 +15,23 @@ DEV = "dev-1"
 REVIEWER_1 = "prod-reviewer-1"
 REVIEWER_2 = "prod-reviewer-2"
 
+READER = "reader-1"
+ADMIN = "admin-1"
+ACTIONS_BOT = "github-actions[bot]"
+OTHER_CI_APP = "other-ci"
+OTHER_CI_BOT = "other-ci[bot]"
+
 BOT_TOKEN = "sandbox-bot-token"
 DEV_TOKEN = "sandbox-dev-token"
 REVIEWER_1_TOKEN = "sandbox-reviewer-1-token"
 REVIEWER_2_TOKEN = "sandbox-reviewer-2-token"
+READER_TOKEN = "sandbox-reader-token"
+ADMIN_TOKEN = "sandbox-admin-token"
+# A workflow's GITHUB_TOKEN: GitHub Actions' installation, acting as github-actions[bot].
+ACTIONS_BOT_TOKEN = "sandbox-actions-bot-token"
+OTHER_CI_TOKEN = "sandbox-other-ci-token"
+OTHER_CI_APP_ID = 4242
+ACTIONS_APP_ID = 15368
 
 OWNER = "acme"
 REPO_NAME = "gaia-gateway"
@@ -26,6 +40,8 @@ ENVIRONMENT = "prod"
 DEPLOY_WORKFLOW = "deploy.yml"
 CI_WORKFLOW = "ci.yml"
 HOTFIX_PATTERN = "prod/hotfix/*"
+# What GitHub Actions' CI reports on a push when a repository's seed names no `ci.checks`.
+CI_CHECKS: list[dict[str, Any]] = [{"name": "ci"}]
 
 DEPLOY_YML = """\
 name: Deploy
@@ -64,17 +80,36 @@ def handle(request):
 
 DEFAULT_SEED: dict[str, Any] = {
     "users": [
-        {"login": BOT, "token": BOT_TOKEN, "name": "Hotfix Bot"},
+        # Like a GitHub App installation granted Administration: read, the bot may read branch protection.
+        {"login": BOT, "token": BOT_TOKEN, "name": "Hotfix Bot", "grants": {"administration": "read"}},
         {"login": DEV, "token": DEV_TOKEN, "name": "Developer One"},
         {"login": REVIEWER_1, "token": REVIEWER_1_TOKEN, "name": "Prod Reviewer One"},
         {"login": REVIEWER_2, "token": REVIEWER_2_TOKEN, "name": "Prod Reviewer Two"},
+        {"login": READER, "token": READER_TOKEN, "name": "Read-only Reader"},
+        {"login": ADMIN, "token": ADMIN_TOKEN, "name": "Repository Admin"},
+        {
+            "login": ACTIONS_BOT,
+            "token": ACTIONS_BOT_TOKEN,
+            "type": "Bot",
+            "app": "github-actions",
+            "id": 41898282,
+        },
     ],
-    "orgs": [{"login": OWNER, "members": [BOT, DEV, REVIEWER_1, REVIEWER_2]}],
+    # A second CI app: its bot can report check runs, which are not GitHub Actions'.
+    "apps": [{"slug": OTHER_CI_APP, "id": OTHER_CI_APP_ID, "name": "Other CI", "token": OTHER_CI_TOKEN}],
+    "orgs": [{"login": OWNER, "members": [BOT, DEV, REVIEWER_1, REVIEWER_2], "owners": [ADMIN]}],
     "repos": [
         {
             "owner": OWNER,
             "name": REPO_NAME,
             "default_branch": "develop",
+            "collaborators": {
+                BOT: "write",
+                DEV: "write",
+                REVIEWER_1: "write",
+                REVIEWER_2: "write",
+                READER: "read",
+            },
             "branches": [
                 {
                     "name": "main",
@@ -96,6 +131,8 @@ DEFAULT_SEED: dict[str, Any] = {
                         },
                     ],
                 },
+                # An earlier hotfix's prod branch: classic protection shows on an existing branch only.
+                {"name": "prod/hotfix/2026-11-02_previous-fix", "from": "main"},
                 {
                     "name": "develop",
                     "from": "main",
@@ -110,6 +147,7 @@ DEFAULT_SEED: dict[str, Any] = {
                     ],
                 },
             ],
+            # The runbook's "branch protection rule": classic protection, no ruleset.
             "protection": [
                 {
                     "pattern": HOTFIX_PATTERN,
@@ -131,3 +169,13 @@ DEFAULT_SEED: dict[str, Any] = {
         }
     ],
 }
+
+
+def default_seed() -> dict[str, Any]:
+    """A copy of DEFAULT_SEED to change and pass to running_sandbox(seed=...)."""
+    return copy.deepcopy(DEFAULT_SEED)
+
+
+def repo_spec(seed: dict[str, Any], name: str = REPO_NAME) -> dict[str, Any]:
+    """The spec of one repository in a seed, to change in place."""
+    return next(r for r in seed["repos"] if r["name"] == name)

@@ -27,8 +27,15 @@ def serve(
     port: int,
     ci_seconds: float | None,
     deploy_seconds: float | None,
+    ci_start_seconds: float | None = None,
 ) -> None:
-    sandbox = Sandbox(state_dir, seed, ci_seconds=ci_seconds, deploy_seconds=deploy_seconds)
+    sandbox = Sandbox(
+        state_dir,
+        seed,
+        ci_seconds=ci_seconds,
+        deploy_seconds=deploy_seconds,
+        ci_start_seconds=ci_start_seconds,
+    )
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 

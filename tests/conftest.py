@@ -72,8 +72,18 @@ def ts_client(ts_env: WorkflowEnvironment) -> Client:
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[object]:
-    """A fresh sandbox GitHub with the default seed, on a free port, in a thread of this process."""
-    from sandbox.testing import running_sandbox
+    """A fresh sandbox GitHub with the default seed, on a free port, in a thread of this process.
 
-    with running_sandbox(tmp_path / "sandbox-state", ci_seconds=0.2, deploy_seconds=0.3) as handle:
+    Every answer it gives is checked against GitHub's OpenAPI description (tests/github-rest/) in a
+    background thread; the test fails at teardown with the first violations.
+    """
+    from sandbox.testing import running_sandbox
+    from tests.sandbox.contract import contract
+
+    with running_sandbox(
+        tmp_path / "sandbox-state", ci_seconds=0.2, deploy_seconds=0.3, validate=contract().check
+    ) as handle:
         yield handle
+        problems = handle.contract_violations()
+    if problems:
+        pytest.fail("sandbox answers that break GitHub's OpenAPI description:\n" + "\n".join(problems[:40]))

@@ -17,8 +17,10 @@ from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
     from activities.pulls import PullRequestActivities
+    from activities.rules import RulesActivities
     from activities.waits import GitHubWaits
     from hotfix.models import (
+        BranchRulesInput,
         CommentInput,
         MergeInput,
         OpenPullRequestInput,
@@ -27,10 +29,13 @@ with workflow.unsafe.imports_passed_through():
         ReviewState,
         Step,
         WaitChecksInput,
+        WaitReviewInput,
     )
 
 
 class ApprovalSteps(Waiting):
+    _noted_approvals: list[str]  # ignored approvals already named in a PR comment
+
     async def _wait_for_green_checks(self) -> None:
         self._set_step(Step.TESTS)
         self._await_who(f"every check on {self._status.work_branch} to pass", [])
@@ -80,10 +85,19 @@ class ApprovalSteps(Waiting):
         pr = self._require(self._status.pull_request)
         self._await_who(f"an approving review on PR #{pr.number}", [])
         deadline = workflow.now() + self._settings.approval_timeout
+        required = 1
+        if workflow.patched(REVIEWED_COMMIT_ONLY):
+            # GitHub's own rules are the floor: never call approved what GitHub would not merge.
+            rules = await self._act(
+                RulesActivities.branch_rules,
+                BranchRulesInput(repository=self._request.repository, branch=self._status.prod_branch),
+            )
+            required = max(1, rules.required_approvals or 1)
+            self._status.required_approvals = required
         with self._reminders(pr.number):
             await self._watch(
                 GitHubWaits.wait_review,
-                partial(self._review_input, pr.number),
+                partial(self._approval_input, pr.number, required),
                 partial(self._merge_if_approved, pr),
                 deadline=lambda: deadline,
                 what="PR approval",
@@ -94,7 +108,7 @@ class ApprovalSteps(Waiting):
     ) -> bool | LookAgain | None:
         guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
         if guarded:
-            self._show_review(review)
+            await self._show_review(pr, review)
         if review.state == ReviewState.MERGED:
             if guarded:
                 self._check_merged_by_hand(pr, review)
@@ -149,12 +163,27 @@ class ApprovalSteps(Waiting):
         self._publish()
         return None
 
-    def _show_review(self, review: ReviewObservation) -> None:
-        """Ignored approvals and flags go into the status, so people see why an approval did not count."""
+    def _approval_input(self, number: int, required: int, last: ReviewObservation | None) -> WaitReviewInput:
+        return self._review_input(number, last).model_copy(
+            update={"required_approvals": required, "approvers": list(self._settings.approvers)}
+        )
+
+    async def _show_review(self, pr: PullRequestRef, review: ReviewObservation) -> None:
+        """Ignored approvals and flags go into the status, and each ignored approval once into a PR
+        comment, so people see why an approval did not count."""
         self._status.ignored_approvals = list(review.ignored_approvals)
         for flag in review.flags:
             if flag not in self._status.warnings:
                 self._status.warnings.append(flag)
+        new = [a for a in review.ignored_approvals if a not in self._noted_approvals]
+        if not new or review.state in (ReviewState.MERGED, ReviewState.CLOSED):
+            return
+        self._noted_approvals.extend(new)
+        body = "Not counted as an approval of this hotfix:\n" + "\n".join(f"- {a}" for a in new)
+        await self._act(
+            PullRequestActivities.comment,
+            CommentInput(repository=self._request.repository, number=pr.number, body=body),
+        )
 
     def _check_merged_by_hand(self, pr: PullRequestRef, review: ReviewObservation) -> None:
         if review.base_ref and review.base_ref != self._status.prod_branch:

@@ -78,6 +78,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         self._in_lane = False
         self._branches_made: list[str] = []
         self._deploy_started = False
+        self._noted_approvals: list[str] = []
         self._preflight: PreflightResult | None = None
 
     # -----------------------------------------------------------------------------------------

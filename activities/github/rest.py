@@ -61,9 +61,13 @@ class RepoApi:
         params: dict[str, Any] | None = None,
         body: Any = None,
         expect: Collection[int] = (),
+        top: bool = False,
     ) -> Reply:
-        """One request. Statuses in `expect` come back as a Reply; other errors raise ApplicationError."""
-        url = path if path.startswith(("http://", "https://")) else self.base + path
+        """One request. Statuses in `expect` come back as a Reply; other errors raise ApplicationError.
+
+        `path` is under the repository, or under the API's root with `top` (e.g. `/orgs/...`).
+        """
+        url = path if top or path.startswith(("http://", "https://")) else self.base + path
         with errors.github_call(self.repository, what, permission=permission, missing=missing):
             try:
                 _, data = self.client.requester.requestJsonAndCheck(verb, url, parameters=params, input=body)

@@ -34,6 +34,7 @@ from hotfix.models.pulls import (
     WaitChecksInput,
     WaitReviewInput,
 )
+from hotfix.models.rules import BranchRules, BranchRulesInput, RequiredCheck
 from hotfix.models.signals import (
     AbortSignal,
     ChangesReadySignal,
@@ -47,6 +48,8 @@ from hotfix.models.status import HotfixResult, HotfixStatus, PullRequestRef, Ste
 
 __all__ = [
     "AbortSignal",
+    "BranchRules",
+    "BranchRulesInput",
     "ChangesReadySignal",
     "ChecksResult",
     "CherryPickInput",
@@ -83,6 +86,7 @@ __all__ = [
     "PullRequestRef",
     "RecheckSignal",
     "RepoInput",
+    "RequiredCheck",
     "RerunResult",
     "RetryDeploySignal",
     "ReviewObservation",

@@ -33,6 +33,9 @@ class ProcessSettings(BaseModel):
     # Separation of duties: an approval by an author or committer of a commit in the hotfix does not
     # count (HOTFIX_REQUIRE_INDEPENDENT_REVIEW). Off, such an approval counts and is flagged.
     require_independent_review: bool = True
+    # HOTFIX_APPROVERS: logins and `org/team` slugs who may approve a hotfix (among those with write
+    # access); empty: anyone with write access.
+    approvers: list[str] = Field(default_factory=list)
     # Where a withdrawn hotfix keeps a branch that holds people's commits, instead of deleting it.
     kept_branch_prefix: str = "hotfix-kept/"
 

@@ -46,6 +46,9 @@ class WaitReviewInput(BaseModel):
     independent: bool = True
     # How many counting approvals of the head make the PR approved (the rules may ask more).
     required_approvals: int = 1
+    # HOTFIX_APPROVERS: logins and `org/team` slugs; when set, only they may approve (never widens
+    # what GitHub allows: write access is needed anyway).
+    approvers: list[str] = Field(default_factory=list)
     # Return as soon as what GitHub shows differs from this, so the status can say so.
     last: ReviewObservation | None = None
 

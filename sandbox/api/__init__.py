@@ -5,6 +5,8 @@ the answer with `sandbox.views`.
 """
 
 from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox.routing.ROUTES
+    access,
+    checks,
     commits,
     deployments,
     git_data,
@@ -12,6 +14,7 @@ from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox
     pending_deployments,
     pulls,
     repos,
+    rules,
     runs,
     workflows,
 )

@@ -1,19 +1,16 @@
-"""Commits, compare, contents, check runs and commit statuses."""
+"""Commits, compare, contents (check runs, suites and statuses are in `sandbox.api.checks`)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import time
 from typing import Any
 
 from sandbox import errors, identity
-from sandbox.models import ci, protection, refs
+from sandbox.models import gate, refs
 from sandbox.routing import Ctx, Reply, route
-from sandbox.state import Record
 from sandbox.views import commits as view
 from sandbox.views.git_data import git_commit
-from sandbox.views.repos import repository
 
 R = "/repos/{owner}/{repo}"
 
@@ -38,7 +35,7 @@ def list_commits(ctx: Ctx) -> Any:
             return any(f.filename == path for f in ctx.git.diff(parent, str(c.id)))
 
         history = [c for c in history if touches(c)]
-    return [view.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(history)]
+    return [view.commit(ctx.urls, ctx.store, ctx.repo, c, in_list=True) for c in ctx.paginate(history)]
 
 
 @route("GET", R + "/commits/{ref:path}")
@@ -90,7 +87,7 @@ def compare(ctx: Ctx) -> Any:
         "ahead_by": len(ahead),
         "behind_by": len(behind),
         "total_commits": len(ahead),
-        "commits": [view.commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(ahead)],
+        "commits": [view.commit(ctx.urls, ctx.store, ctx.repo, c, in_list=True) for c in ctx.paginate(ahead)],
         "files": files,
     }
 
@@ -122,6 +119,7 @@ def get_contents(ctx: Ctx) -> Any:
 
 @route("PUT", R + "/contents/{path:path}")
 def put_contents(ctx: Ctx) -> Any:
+    ctx.require("write")
     path = ctx.params["path"].strip("/")
     message = str(ctx.field("message", "Commit"))
     try:
@@ -132,7 +130,7 @@ def put_contents(ctx: Ctx) -> Any:
     head = ctx.git.branch_sha(branch)
     if head is None:
         raise errors.NotFound(f"Branch {branch} not found")
-    if protection.blocks_direct_push(ctx.repo, branch):
+    if gate.blocks_direct_push(ctx.repo, branch):
         raise errors.Conflict(
             "Repository rule violations found\n\nChanges must be made through a pull request.\n\n"
         )
@@ -147,7 +145,7 @@ def put_contents(ctx: Ctx) -> Any:
     author = identity.from_body(ctx.field("author", required=False), me)
     committer = identity.from_body(ctx.field("committer", required=False), me)
     sha = ctx.git.commit_files(head, {path: data}, message, author, committer)
-    refs.set_branch(ctx.sb, ctx.repo, branch, sha)
+    refs.set_branch(ctx.sb, ctx.repo, branch, sha, ctx.login)
     commit = ctx.git.commit(sha)
     blob = ctx.git.read_path(sha, path)
     assert commit is not None and blob is not None
@@ -156,120 +154,3 @@ def put_contents(ctx: Ctx) -> Any:
         "commit": git_commit(ctx.urls, ctx.repo, commit),
     }
     return Reply(200 if existing is not None else 201, body)
-
-
-# -- checks and statuses
-
-
-def _runs_for(ctx: Ctx, ref: str) -> list[Record]:
-    sha = str(_resolve(ctx, ref).id)
-    runs = [cr for cr in ctx.repo["check_runs"].values() if cr["head_sha"] == sha]
-    if ctx.query.get("check_name"):
-        runs = [cr for cr in runs if cr["name"] == ctx.query["check_name"]]
-    if ctx.query.get("status"):
-        runs = [cr for cr in runs if cr["status"] == ctx.query["status"]]
-    if ctx.query.get("filter", "latest") == "latest":
-        latest: dict[str, Record] = {}
-        for cr in sorted(runs, key=lambda r: r["id"]):
-            latest[cr["name"]] = cr
-        runs = list(latest.values())
-    return sorted(runs, key=lambda r: -r["id"])
-
-
-@route("GET", R + "/commits/{ref:path}/check-runs")
-def list_check_runs(ctx: Ctx) -> Any:
-    runs = _runs_for(ctx, ctx.params["ref"])
-    return ctx.counted("check_runs", runs, lambda r: view.check_run(ctx.urls, ctx.store, ctx.repo, r))
-
-
-@route("GET", R + "/check-runs/{check_run_id}")
-def get_check_run(ctx: Ctx) -> Any:
-    run = ctx.find("check_runs", "check_run_id")
-    return view.check_run(ctx.urls, ctx.store, ctx.repo, run)
-
-
-@route("POST", R + "/check-runs")
-def create_check_run(ctx: Ctx) -> Any:
-    name = str(ctx.field("name", "CheckRun"))
-    sha = str(ctx.field("head_sha", "CheckRun"))
-    if ctx.git.commit(sha) is None:
-        raise errors.Unprocessable("No commit found for SHA: " + sha)
-    status = ctx.field("status", required=False) or "queued"
-    conclusion = ctx.field("conclusion", required=False)
-    if conclusion is not None:
-        status = "completed"
-    run = ci.create(ctx.sb, ctx.repo, sha, name, status=status, conclusion=conclusion)
-    _apply_output(run, ctx.field("output", required=False))
-    return Reply(201, view.check_run(ctx.urls, ctx.store, ctx.repo, run))
-
-
-@route("PATCH", R + "/check-runs/{check_run_id}")
-def update_check_run(ctx: Ctx) -> Any:
-    run = ctx.find("check_runs", "check_run_id")
-    for key in ("name", "status", "conclusion"):
-        if isinstance(ctx.body, dict) and ctx.body.get(key) is not None:
-            run[key] = ctx.body[key]
-    if run.get("conclusion") is not None:
-        run["status"] = "completed"
-        run["completed_at"] = run.get("completed_at") or time.time()
-    _apply_output(run, ctx.field("output", required=False))
-    ctx.store.touch()
-    return view.check_run(ctx.urls, ctx.store, ctx.repo, run)
-
-
-def _apply_output(run: Record, output: Any) -> None:
-    if isinstance(output, dict):
-        run["title"] = output.get("title")
-        run["summary"] = output.get("summary")
-
-
-@route("POST", R + "/statuses/{sha}")
-def create_status(ctx: Ctx) -> Any:
-    sha = ctx.params["sha"]
-    if ctx.git.commit(sha) is None:
-        raise errors.Unprocessable(f"No commit found for SHA: {sha}")
-    state = str(ctx.field("state", "Status"))
-    if state not in ("error", "failure", "pending", "success"):
-        raise errors.Unprocessable("state is not included in the list")
-    st = {
-        "id": ctx.store.new_id(),
-        "sha": sha,
-        "state": state,
-        "context": ctx.field("context", required=False) or "default",
-        "description": ctx.field("description", required=False),
-        "target_url": ctx.field("target_url", required=False),
-        "creator": ctx.login,
-        "created_at": time.time(),
-    }
-    ctx.repo["statuses"].append(st)
-    ctx.store.touch()
-    return Reply(201, view.status(ctx.urls, ctx.store, ctx.repo, st))
-
-
-@route("GET", R + "/commits/{ref:path}/status")
-def combined_status(ctx: Ctx) -> Any:
-    commit = _resolve(ctx, ctx.params["ref"])
-    sha = str(commit.id)
-    latest: dict[str, Record] = {}
-    for st in sorted((s for s in ctx.repo["statuses"] if s["sha"] == sha), key=lambda s: s["id"]):
-        latest[st["context"]] = st
-    states = [s["state"] for s in latest.values()]
-    if not states or "pending" in states:
-        combined = "pending"
-    elif any(s in ("error", "failure") for s in states):
-        combined = "failure"
-    else:
-        combined = "success"
-    page = ctx.paginate(sorted(latest.values(), key=lambda s: -s["id"]))
-    return {
-        "state": combined,
-        "statuses": [
-            {k: v for k, v in view.status(ctx.urls, ctx.store, ctx.repo, s).items() if k != "creator"}
-            for s in page
-        ],
-        "sha": sha,
-        "total_count": len(latest),
-        "repository": repository(ctx.urls, ctx.store, ctx.repo, full=False),
-        "commit_url": f"{ctx.urls.repo(ctx.repo)}/commits/{sha}",
-        "url": f"{ctx.urls.repo(ctx.repo)}/commits/{sha}/status",
-    }

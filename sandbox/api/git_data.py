@@ -10,7 +10,7 @@ from pygit2.enums import FileMode
 
 from sandbox import errors, identity
 from sandbox.gitstore import HEADS
-from sandbox.models import protection, refs
+from sandbox.models import gate, refs
 from sandbox.routing import Ctx, Reply, route
 from sandbox.views import git_data as view
 from sandbox.views.commits import commit as commit_view
@@ -58,6 +58,7 @@ def list_refs_under(ctx: Ctx) -> Any:
 
 @route("POST", R + "/git/refs")
 def create_ref(ctx: Ctx) -> Any:
+    ctx.require("write")
     ref = str(ctx.field("ref", "Reference"))
     sha = str(ctx.field("sha", "Reference"))
     if not ref.startswith("refs/") or ref.count("/") < 2:
@@ -70,12 +71,13 @@ def create_ref(ctx: Ctx) -> Any:
         raise errors.Unprocessable("Reference already exists")
     if ctx.git.commit(sha) is None or len(sha) != 40:
         raise errors.Unprocessable("Object does not exist")
-    refs.set_ref(ctx.sb, ctx.repo, ref, sha)
+    refs.set_ref(ctx.sb, ctx.repo, ref, sha, ctx.login)
     return ctx.created(view.git_ref(ctx.urls, ctx.repo, ref, sha), f"/git/{ref}")
 
 
 @route("PATCH", R + "/git/refs/{ref:path}")
 def update_ref(ctx: Ctx) -> Any:
+    ctx.require("write")
     full = _full_ref(ctx.params["ref"])
     sha = str(ctx.field("sha", "Reference"))
     force = bool(ctx.field("force", required=False))
@@ -84,16 +86,17 @@ def update_ref(ctx: Ctx) -> Any:
         raise errors.Unprocessable("Reference does not exist")
     if ctx.git.commit(sha) is None:
         raise errors.Unprocessable("Object does not exist")
-    if full.startswith(HEADS) and protection.blocks_direct_push(ctx.repo, full[len(HEADS) :]):
+    if full.startswith(HEADS) and gate.blocks_direct_push(ctx.repo, full[len(HEADS) :]):
         raise errors.Unprocessable(f"Protected branch update failed for {full}.")
     if not force and not ctx.git.is_ancestor(current, sha):
         raise errors.Unprocessable("Update is not a fast forward")
-    refs.set_ref(ctx.sb, ctx.repo, full, sha)
+    refs.set_ref(ctx.sb, ctx.repo, full, sha, ctx.login)
     return view.git_ref(ctx.urls, ctx.repo, full, sha)
 
 
 @route("DELETE", R + "/git/refs/{ref:path}")
 def delete_ref(ctx: Ctx) -> Any:
+    ctx.require("write")
     full = _full_ref(ctx.params["ref"])
     if ctx.git.ref_sha(full) is None:
         raise errors.Unprocessable("Reference does not exist")
@@ -211,6 +214,7 @@ def get_git_commit(ctx: Ctx) -> Any:
 
 @route("POST", R + "/merges")
 def merge(ctx: Ctx) -> Any:
+    ctx.require("write")
     base = str(ctx.field("base", "Merge"))
     head = str(ctx.field("head", "Merge"))
     base_sha = ctx.git.branch_sha(base)
@@ -229,7 +233,7 @@ def merge(ctx: Ctx) -> Any:
     sha = ctx.git.create_commit(
         tree, [base_sha, head_sha], message, identity.sig(ctx.user), identity.github_sig()
     )
-    refs.set_branch(ctx.sb, ctx.repo, base, sha)
+    refs.set_branch(ctx.sb, ctx.repo, base, sha, ctx.login)
     commit = ctx.git.commit(sha)
     assert commit is not None
     files = [diff_entry(ctx.urls, ctx.repo, sha, f) for f in ctx.git.diff(base_sha, sha)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from sandbox import errors
 from sandbox.routing import Ctx, route
-from sandbox.views.users import private_user
+from sandbox.views.users import private_user, public_user
 
 GHES_VERSION = "3.19.0"
 
@@ -98,4 +98,4 @@ def get_user(ctx: Ctx) -> Any:
     user = ctx.store.user(ctx.params["login"])
     if user is None:
         raise errors.NotFound()
-    return private_user(ctx.urls, user)
+    return private_user(ctx.urls, user) if user["login"] == ctx.login else public_user(ctx.urls, user)

@@ -63,7 +63,7 @@ def update_pull(ctx: Ctx) -> Any:
 @route("GET", R + "/pulls/{pull_number}/commits")
 def pull_commits(ctx: Ctx) -> Any:
     found = pulls.commits(ctx.sb, ctx.repo, _get(ctx))
-    return [commit(ctx.urls, ctx.store, ctx.repo, c) for c in ctx.paginate(found)]
+    return [commit(ctx.urls, ctx.store, ctx.repo, c, in_list=True) for c in ctx.paginate(found)]
 
 
 @route("GET", R + "/pulls/{pull_number}/files")
@@ -110,6 +110,7 @@ def check_merged(ctx: Ctx) -> Any:
 
 @route("PUT", R + "/pulls/{pull_number}/merge")
 def merge_pull(ctx: Ctx) -> Any:
+    ctx.require("write")
     pr = _get(ctx)
     sha = pulls.merge(
         ctx.sb,

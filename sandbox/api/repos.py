@@ -1,4 +1,4 @@
-"""Repository, branches, branch protection, branch rules, webhooks."""
+"""Repository, branches, webhooks (branch protection and rulesets are in `sandbox.api.rules`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sandbox import errors
 from sandbox.models import protection
 from sandbox.routing import Ctx, Reply, route
 from sandbox.views.commits import commit
-from sandbox.views.repos import branch, branch_rules, hook, protection_body, repository, short_branch
+from sandbox.views.repos import branch, hook, repository, short_branch
 
 R = "/repos/{owner}/{repo}"
 
@@ -41,28 +41,6 @@ def get_branch(ctx: Ctx) -> Any:
     assert head is not None
     rule = protection.rule_for(ctx.repo, name)
     return branch(ctx.urls, ctx.repo, name, commit(ctx.urls, ctx.store, ctx.repo, head), rule)
-
-
-@route("GET", R + "/branches/{branch:path}/protection")
-def get_protection(ctx: Ctx) -> Any:
-    name = ctx.params["branch"]
-    if ctx.git.branch_sha(name) is None:
-        raise errors.NotFound("Branch not found")
-    rule = protection.rule_for(ctx.repo, name)
-    if rule is None:
-        raise errors.NotFound("Branch not protected")
-    body = protection_body(ctx.urls, ctx.repo, name, rule)
-    body.pop("enabled")
-    return body
-
-
-@route("GET", R + "/rules/branches/{branch:path}")
-def get_branch_rules(ctx: Ctx) -> Any:
-    """Classic protection shown as the rules it implies (GitHub lists rulesets here; the sandbox has none)."""
-    rule = protection.rule_for(ctx.repo, ctx.params["branch"])
-    if rule is None:
-        return []
-    return ctx.paginate(branch_rules(ctx.repo, rule))
 
 
 @route("GET", R + "/hooks")

@@ -1,12 +1,13 @@
-"""Branch protection and environment branch policies: GitHub's fnmatch patterns, approvals, checks.
+"""Classic branch protection and environment branch policies: GitHub's fnmatch patterns, what a rule requires.
 
-The rules only: what a rule requires, and whether a push or a merge may happen. No HTTP here.
+Rulesets are apart (`sandbox.models.rulesets`); what a merge needs from both is `sandbox.models.gate`.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from sandbox.state import Record
 
@@ -36,11 +37,43 @@ def matches(glob: str, name: str) -> bool:
     return _pattern(glob).fullmatch(name) is not None
 
 
+def normalise(spec: dict[str, Any], app_ids: dict[str, int]) -> Record:
+    """A seeded classic rule, complete: PR reviews, required status checks (with the app each needs)."""
+    count = int(spec.get("required_approving_review_count", 0))
+    checks = spec.get("required_status_checks")
+    status_checks: Record | None = None
+    if checks:
+        if isinstance(checks, list):
+            checks = {"checks": checks}
+        listed = [*checks.get("checks", []), *({"context": c} for c in checks.get("contexts", []))]
+        status_checks = {
+            "strict": bool(checks.get("strict", False)),
+            "checks": [_check(c, app_ids) for c in listed],
+        }
+    return {
+        "pattern": spec["pattern"],
+        "required_pull_request": bool(spec.get("required_pull_request", count > 0)),
+        "required_approving_review_count": count,
+        "dismiss_stale_reviews": bool(spec.get("dismiss_stale_reviews", False)),
+        "require_code_owner_reviews": bool(spec.get("require_code_owner_reviews", False)),
+        "require_last_push_approval": bool(spec.get("require_last_push_approval", False)),
+        "required_status_checks": status_checks,
+        "enforce_admins": bool(spec.get("enforce_admins", False)),
+    }
+
+
+def _check(c: Any, app_ids: dict[str, int]) -> Record:
+    if isinstance(c, str):
+        return {"context": c, "app_id": None}
+    app = c.get("app_id", c.get("app"))
+    return {"context": c["context"], "app_id": app_ids.get(app, None) if isinstance(app, str) else app}
+
+
 def rule_for(repo: Record, branch: str) -> Record | None:
-    for rule in repo["protection"]:
-        if matches(rule["pattern"], branch):
-            return rule
-    return None
+    """The classic rule GitHub applies: an exact name first, else the oldest matching pattern."""
+    rules = repo["protection"]
+    exact = next((r for r in rules if r["pattern"] == branch), None)
+    return exact or next((r for r in rules if matches(r["pattern"], branch)), None)
 
 
 def review_count(rule: Record) -> int:
@@ -52,84 +85,12 @@ def requires_pull_request(rule: Record) -> bool:
     return bool(rule.get("required_pull_request", review_count(rule) > 0))
 
 
-def required_checks(rule: Record) -> list[str]:
-    return list(rule.get("required_status_checks") or [])
-
-
-def blocks_direct_push(repo: Record, branch: str) -> bool:
-    """Whether the branch's protection refuses a push that is not a pull request's merge."""
-    rule = rule_for(repo, branch)
-    return bool(
-        rule is not None and rule.get("required_pull_request", rule.get("required_approving_review_count"))
-    )
-
-
-def _latest_decisions(repo: Record, pr: Record) -> dict[str, str]:
-    """Each reviewer's latest deciding review state. COMMENT reviews decide nothing."""
-    latest: dict[str, str] = {}
-    for review in sorted(repo["reviews"].values(), key=lambda r: r["id"]):
-        if review["pull"] == pr["number"] and review["state"] in (
-            "APPROVED",
-            "CHANGES_REQUESTED",
-            "DISMISSED",
-        ):
-            latest[review["user"]] = review["state"]
-    return latest
-
-
-def approvers(repo: Record, pr: Record) -> list[str]:
-    """Users whose latest deciding review approves.
-
-    Approvals are not dismissed by later pushes (dismiss_stale_reviews is off, GitHub's default).
-    """
-    latest = _latest_decisions(repo, pr)
-    return [user for user, state in latest.items() if state == "APPROVED" and user != pr["user"]]
-
-
-def changes_requested(repo: Record, pr: Record) -> bool:
-    return "CHANGES_REQUESTED" in _latest_decisions(repo, pr).values()
-
-
-def checks_state(repo: Record, sha: str, contexts: list[str]) -> str:
-    """success | pending | failure over the required contexts (check runs and commit statuses)."""
-    states = []
-    for context in contexts:
-        runs = [cr for cr in repo["check_runs"].values() if cr["head_sha"] == sha and cr["name"] == context]
-        statuses = [s for s in repo["statuses"] if s["sha"] == sha and s["context"] == context]
-        if runs:
-            latest = max(runs, key=lambda r: r["id"])
-            if latest["status"] != "completed":
-                states.append("pending")
-            else:
-                ok = latest["conclusion"] in ("success", "neutral", "skipped")
-                states.append("success" if ok else "failure")
-        elif statuses:
-            state = max(statuses, key=lambda s: s["id"])["state"]
-            states.append("success" if state == "success" else "pending" if state == "pending" else "failure")
-        else:
-            states.append("pending")
-    if "failure" in states:
-        return "failure"
-    return "pending" if "pending" in states else "success"
-
-
-def merge_block(repo: Record, pr: Record) -> str | None:
-    """GitHub's 405 message when protection forbids merging, else None."""
-    rule = rule_for(repo, pr["base"])
-    if rule is None:
-        return None
-    needed = review_count(rule)
-    if requires_pull_request(rule):
-        if changes_requested(repo, pr):
-            return "Changes must be made through a pull request. Review required: changes were requested."
-        if len(approvers(repo, pr)) < needed:
-            plural = "review is" if needed == 1 else "reviews are"
-            return f"At least {needed} approving {plural} required by reviewers with write access."
-    contexts = required_checks(rule)
-    if contexts and checks_state(repo, pr["head_sha"], contexts) != "success":
-        state = checks_state(repo, pr["head_sha"], contexts)
-        return f'Required status check "{contexts[0]}" is {"expected" if state == "pending" else "failing"}.'
-    return None
+def required_checks(rule: Record) -> list[Record]:
+    """[{context, app_id}] the rule requires (app_id None: any reporter)."""
+    checks = rule.get("required_status_checks")
+    if isinstance(checks, list):  # a state written before checks named their app
+        return [{"context": c, "app_id": None} for c in checks]
+    return list((checks or {}).get("checks") or [])
 
 
 def env_allows(env: Record, branch: str | None) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox import errors, identity
 from sandbox.core import Sandbox
-from sandbox.models import protection, refs
+from sandbox.models import gate, permissions, refs
 from sandbox.state import Record
 
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -70,7 +70,7 @@ def details(sb: Sandbox, repo: Record, pr: Record) -> Record:
     tree, _ = git.merge_tree(pr["base_sha"], pr["head_sha"])
     if tree is None:
         out.update(mergeable=False, mergeable_state="dirty")
-    elif protection.merge_block(repo, pr):
+    elif gate.merge_block(sb, repo, pr, [f.filename for f in changed]):
         out.update(mergeable=True, mergeable_state="blocked")
     else:
         checks = [cr for cr in repo["check_runs"].values() if cr["head_sha"] == pr["head_sha"]]
@@ -182,6 +182,15 @@ def request_reviewers(sb: Sandbox, repo: Record, pr: Record, reviewers: list[str
     sb.store.touch()
 
 
+def actions_settings(repo: Record) -> Record:
+    """GET actions/permissions/workflow: what GITHUB_TOKEN may do (GitHub's defaults: read, no approving)."""
+    return {
+        "default_workflow_permissions": "read",
+        "can_approve_pull_request_reviews": False,
+        **(repo.get("actions_permissions") or {}),
+    }
+
+
 def _refused(reason: str) -> errors.ApiError:
     return errors.Unprocessable("Unprocessable Entity", errors=[reason])
 
@@ -204,8 +213,14 @@ def add_review(
         raise _refused(f"Body is required for {event.lower().replace('_', ' ')} reviews")
     if pr["state"] != "open" and event in ("APPROVE", "REQUEST_CHANGES"):
         raise _refused("Can not review a closed pull request")
+    if (
+        login == permissions.ACTIONS_BOT
+        and event == "APPROVE"
+        and not actions_settings(repo)["can_approve_pull_request_reviews"]
+    ):
+        raise _refused("GitHub Actions is not permitted to approve pull requests.")
     commit_id = commit_id or pr["head_sha"]
-    if sb.store.git(repo).commit(commit_id) is None:
+    if commit_id != pr["head_sha"] and commit_id not in {str(c.id) for c in commits(sb, repo, pr)}:
         raise _refused("Commit ID is not part of the pull request")
     review = sb.store.add(
         repo,
@@ -240,7 +255,7 @@ def merge(
         raise errors.Conflict("Head branch was modified. Review and try the merge again.")
     if method not in MERGE_METHODS:
         raise errors.invalid_field("PullRequest", "merge_method")
-    blocked = protection.merge_block(repo, pr)
+    blocked = gate.merge_block(sb, repo, pr, [f.filename for f in files(sb, repo, pr)])
     if blocked:
         raise errors.MethodNotAllowed(blocked)
     git = sb.store.git(repo)
@@ -258,7 +273,7 @@ def merge(
         sha = git.create_commit(tree, [pr["base_sha"]], full, me, identity.github_sig())
     else:
         sha = _rebase(sb, repo, pr)
-    refs.set_branch(sb, repo, pr["base"], sha)
+    refs.set_branch(sb, repo, pr["base"], sha, str(user["login"]))
     now = time.time()
     pr.update(
         state="closed",

@@ -1,4 +1,8 @@
-"""Moving branches: every update of a branch is a push, so CI starts on the new head."""
+"""Moving branches: every update of a branch is a push, by someone, so CI starts on the new head.
+
+A push to an open pull request's head branch dismisses the PR's approvals when the base's
+protection or rulesets dismiss stale reviews, and records who pushed (for last-push approval).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,35 @@ import time
 from sandbox import errors
 from sandbox.core import Sandbox
 from sandbox.gitstore import HEADS
-from sandbox.models import ci
+from sandbox.models import ci, gate, reviews
 from sandbox.state import Record
 
 
-def set_branch(sb: Sandbox, repo: Record, branch: str, sha: str) -> None:
-    set_ref(sb, repo, HEADS + branch, sha)
+def set_branch(sb: Sandbox, repo: Record, branch: str, sha: str, pusher: str | None = None) -> None:
+    set_ref(sb, repo, HEADS + branch, sha, pusher)
 
 
-def set_ref(sb: Sandbox, repo: Record, full_ref: str, sha: str) -> None:
-    sb.store.git(repo).set_ref(full_ref, sha)
+def set_ref(sb: Sandbox, repo: Record, full_ref: str, sha: str, pusher: str | None = None) -> None:
+    git = sb.store.git(repo)
+    before = git.ref_sha(full_ref)
+    git.set_ref(full_ref, sha)
     repo["pushed_at"] = time.time()
     sb.store.touch()
-    if full_ref.startswith(HEADS):
-        ci.start(sb, repo, sha)
+    if not full_ref.startswith(HEADS):
+        return
+    branch = full_ref[len(HEADS) :]
+    repo.setdefault("pushes", {})[branch] = {"sha": sha, "pusher": pusher, "at": time.time()}
+    if before is not None and before != sha:
+        _pushed_to_head(sb, repo, branch, sha)
+    ci.start(sb, repo, sha, branch)
+
+
+def _pushed_to_head(sb: Sandbox, repo: Record, branch: str, sha: str) -> None:
+    for pr in repo["pulls"].values():
+        if pr["state"] == "open" and pr["head"] == branch:
+            pr["head_sha"] = sha
+            if gate.dismisses_stale(repo, pr["base"]):
+                reviews.dismiss(sb, repo, pr)
 
 
 def branch_sha(sb: Sandbox, repo: Record, branch: str) -> str:

@@ -8,15 +8,26 @@ from typing import Any
 import pygit2
 
 from sandbox.identity import user_for_email
-from sandbox.state import Record, Store, iso
+from sandbox.state import Record, Store
 from sandbox.views import Urls, node_id
 from sandbox.views.git_data import VERIFICATION, git_user
 from sandbox.views.users import simple_user
 
 
 def commit(
-    u: Urls, store: Store, repo: Record, c: pygit2.Commit, files: list[Record] | None = None
+    u: Urls,
+    store: Store,
+    repo: Record,
+    c: pygit2.Commit,
+    files: list[Record] | None = None,
+    in_list: bool = False,
 ) -> Record:
+    """A commit; `author`/`committer` are the GitHub users their e-mails belong to.
+
+    When no account owns an e-mail GitHub shows null in lists (PR commits, compare, history) and {}
+    for a single commit.
+    """
+    nobody: Record | None = None if in_list else {}
     base = u.repo(repo)
     sha = str(c.id)
     out: Record = {
@@ -34,9 +45,8 @@ def commit(
             "tree": {"sha": str(c.tree_id), "url": f"{base}/git/trees/{c.tree_id}"},
             "verification": dict(VERIFICATION),
         },
-        # GitHub shows {} (not null) when no account owns the e-mail.
-        "author": simple_user(u, user_for_email(store, c.author.email)) or {},
-        "committer": simple_user(u, user_for_email(store, c.committer.email)) or {},
+        "author": simple_user(u, user_for_email(store, c.author.email)) or nobody,
+        "committer": simple_user(u, user_for_email(store, c.committer.email)) or nobody,
         "parents": [
             {"sha": str(p), "url": f"{base}/commits/{p}", "html_url": f"{u.repo_html(repo)}/commit/{p}"}
             for p in c.parent_ids
@@ -107,51 +117,4 @@ def content_dir_entry(u: Urls, repo: Record, path: str, ref: str, entry: pygit2.
         "html_url": html,
         "download_url": None if kind == "dir" else f"{u.web}/raw/{repo['full_name']}/{ref}/{path}",
         "_links": {"self": f"{base}/contents/{path}?ref={ref}", "git": git_url, "html": html},
-    }
-
-
-# -- checks and statuses
-
-
-def check_run(u: Urls, store: Store, repo: Record, cr: Record) -> Record:
-    base = u.repo(repo)
-    return {
-        "id": cr["id"],
-        "node_id": node_id("CheckRun", cr["id"]),
-        "head_sha": cr["head_sha"],
-        "external_id": str(cr["id"]),
-        "url": f"{base}/check-runs/{cr['id']}",
-        "html_url": f"{u.repo_html(repo)}/runs/{cr['id']}",
-        "details_url": f"{u.repo_html(repo)}/runs/{cr['id']}",
-        "status": cr["status"],
-        "conclusion": cr["conclusion"],
-        "started_at": iso(cr["started_at"]),
-        "completed_at": iso(cr["completed_at"]),
-        "output": {
-            "title": cr.get("title"),
-            "summary": cr.get("summary"),
-            "text": None,
-            "annotations_count": 0,
-            "annotations_url": f"{base}/check-runs/{cr['id']}/annotations",
-        },
-        "name": cr["name"],
-        "check_suite": {"id": cr["id"]},
-        "app": None,
-        "pull_requests": [],
-    }
-
-
-def status(u: Urls, store: Store, repo: Record, st: Record) -> Record:
-    return {
-        "url": f"{u.repo(repo)}/statuses/{st['sha']}",
-        "avatar_url": None,
-        "id": st["id"],
-        "node_id": node_id("StatusContext", st["id"]),
-        "state": st["state"],
-        "description": st.get("description"),
-        "target_url": st.get("target_url"),
-        "context": st["context"],
-        "created_at": iso(st["created_at"]),
-        "updated_at": iso(st["created_at"]),
-        "creator": simple_user(u, store.user(st["creator"])),
     }

@@ -1,4 +1,4 @@
-"""Repositories, branches, their classic protection and the branch rules it implies, webhooks."""
+"""Repositories, branches (with the protection summary anyone may read), webhooks."""
 
 from __future__ import annotations
 
@@ -116,7 +116,27 @@ def _open_pulls(repo: Record) -> int:
     return sum(1 for p in repo["pulls"].values() if p["state"] == "open")
 
 
-# -- branches and their protection
+# -- branches (their protection is in sandbox.views.rules)
+
+
+def _protection_summary(u: Urls, repo: Record, rule: Record | None) -> Record:
+    """The `protection` a branch shows to anyone who can read it: enabled, and its required checks."""
+    if rule is None:
+        return {
+            "enabled": False,
+            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+        }
+    required = protection.required_checks(rule)
+    return {
+        "enabled": True,
+        "required_status_checks": {
+            "enforcement_level": ("everyone" if rule.get("enforce_admins") else "non_admins")
+            if required
+            else "off",
+            "contexts": [c["context"] for c in required],
+            "checks": [{"context": c["context"], "app_id": c["app_id"]} for c in required],
+        },
+    }
 
 
 def short_branch(u: Urls, repo: Record, name: str, sha: str, rule: Record | None) -> Record:
@@ -125,92 +145,22 @@ def short_branch(u: Urls, repo: Record, name: str, sha: str, rule: Record | None
         "name": name,
         "commit": {"sha": sha, "url": f"{u.repo(repo)}/commits/{sha}"},
         "protected": rule is not None,
-        "protection": protection_body(u, repo, name, rule) if rule else {"enabled": False},
+        "protection": _protection_summary(u, repo, rule),
         "protection_url": f"{u.repo(repo)}/branches/{name}/protection",
     }
 
 
 def branch(u: Urls, repo: Record, name: str, commit: Record, rule: Record | None) -> Record:
-    """One branch, with its head commit (already rendered) and its protection."""
+    """One branch, with its head commit (already rendered); `protected` counts classic protection only."""
     base = u.repo(repo)
-    out: Record = {
+    return {
         "name": name,
         "commit": commit,
         "_links": {"self": f"{base}/branches/{name}", "html": f"{u.repo_html(repo)}/tree/{name}"},
         "protected": rule is not None,
-        "protection": protection_body(u, repo, name, rule) if rule else {"enabled": False},
+        "protection": _protection_summary(u, repo, rule),
         "protection_url": f"{base}/branches/{name}/protection",
     }
-    if rule:
-        out["pattern"] = rule["pattern"]
-        out["required_approving_review_count"] = protection.review_count(rule)
-    return out
-
-
-def protection_body(u: Urls, repo: Record, branch: str, rule: Record) -> Record:
-    url = f"{u.repo(repo)}/branches/{branch}/protection"
-    body: Record = {
-        "url": url,
-        "enabled": True,
-        "name": branch,
-        "protection_url": url,
-        "enforce_admins": {
-            "url": f"{url}/enforce_admins",
-            "enabled": bool(rule.get("enforce_admins", False)),
-        },
-        "required_linear_history": {"enabled": False},
-        "allow_force_pushes": {"enabled": False},
-        "allow_deletions": {"enabled": False},
-        "block_creations": {"enabled": False},
-        "required_conversation_resolution": {"enabled": False},
-        "lock_branch": {"enabled": False},
-        "allow_fork_syncing": {"enabled": False},
-        "required_signatures": {"url": f"{url}/required_signatures", "enabled": False},
-    }
-    if protection.requires_pull_request(rule):
-        body["required_pull_request_reviews"] = {
-            "url": f"{url}/required_pull_request_reviews",
-            "dismiss_stale_reviews": False,
-            "require_code_owner_reviews": False,
-            "required_approving_review_count": protection.review_count(rule),
-            "require_last_push_approval": False,
-        }
-    contexts = protection.required_checks(rule)
-    if contexts:
-        body["required_status_checks"] = {
-            "url": f"{url}/required_status_checks",
-            "strict": False,
-            "contexts": contexts,
-            "contexts_url": f"{url}/required_status_checks/contexts",
-            "checks": [{"context": c, "app_id": None} for c in contexts],
-        }
-    return body
-
-
-def branch_rules(repo: Record, rule: Record) -> list[Record]:
-    """Classic protection shown as the rules it implies (GitHub lists rulesets here; the sandbox has none)."""
-    info = {"ruleset_source_type": "Repository", "ruleset_source": repo["full_name"], "ruleset_id": 1}
-    out: list[Record] = []
-    if protection.requires_pull_request(rule):
-        params = {
-            "dismiss_stale_reviews_on_push": False,
-            "require_code_owner_review": False,
-            "require_last_push_approval": False,
-            "required_approving_review_count": protection.review_count(rule),
-            "required_review_thread_resolution": False,
-            "allowed_merge_methods": ["merge", "squash", "rebase"],
-        }
-        out.append({"type": "pull_request", "parameters": params, **info})
-    contexts = protection.required_checks(rule)
-    if contexts:
-        params = {
-            "required_status_checks": [{"context": c} for c in contexts],
-            "strict_required_status_checks_policy": False,
-        }
-        out.append({"type": "required_status_checks", "parameters": params, **info})
-    out.append({"type": "non_fast_forward", **info})
-    out.append({"type": "deletion", **info})
-    return out
 
 
 # -- webhooks

@@ -59,8 +59,27 @@ def private_user(u: Urls, user: Record) -> Record:
             "disk_usage": 0,
             "collaborators": 0,
             "two_factor_authentication": False,
+            # The authenticated user sees their private view; the discriminator in GitHub's description.
+            "user_view_type": "private",
         }
     )
+    return out
+
+
+PRIVATE_ONLY = (
+    "private_gists",
+    "total_private_repos",
+    "owned_private_repos",
+    "disk_usage",
+    "collaborators",
+    "two_factor_authentication",
+)
+
+
+def public_user(u: Urls, user: Record) -> Record:
+    """Another user, as GET /users/{login} shows them: no private counts."""
+    out = {k: v for k, v in private_user(u, user).items() if k not in PRIVATE_ONLY}
+    out["user_view_type"] = "public"
     return out
 
 
@@ -68,3 +87,20 @@ def owner_of(store: Store, repo: Record) -> Record:
     owner = store.user(repo["owner"]) or store.data["orgs"].get(repo["owner"])
     assert owner is not None
     return owner
+
+
+def collaborator(u: Urls, user: Record, role: str) -> Record:
+    """A user with their permissions in a repository (collaborator lists, the permission answer)."""
+    from sandbox.models.permissions import rank
+
+    out = simple_user(u, user)
+    assert out is not None
+    out["permissions"] = {
+        "pull": rank(role) >= rank("read"),
+        "triage": rank(role) >= rank("triage"),
+        "push": rank(role) >= rank("write"),
+        "maintain": rank(role) >= rank("maintain"),
+        "admin": rank(role) >= rank("admin"),
+    }
+    out["role_name"] = role
+    return out

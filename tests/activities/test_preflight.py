@@ -18,7 +18,9 @@ from tests.activities.conftest import (
     Activities,
 )
 from tests.activities.helpers import (
+    DEV_TOKEN,
     REPO,
+    client_for,
     run,
 )
 
@@ -78,3 +80,68 @@ def test_preflight_on_a_missing_repository_raises_non_retryable(acts: Activities
     assert caught.value.type == errors.NOT_FOUND
     assert caught.value.non_retryable
     assert "acme/nope" in caught.value.message
+
+
+RULESET = {
+    "name": "hotfix",
+    "enforcement": "active",
+    "conditions": {"ref_name": {"include": ["refs/heads/prod/hotfix/*"], "exclude": []}},
+    "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 2}}],
+}
+CLASSIC = [{"pattern": "prod/hotfix/*", "required_pull_request": True, "required_approving_review_count": 1}]
+
+
+def _rule_check(acts: Activities) -> tuple[str, str]:
+    result = run(
+        acts.preflight, PreflightInput(repository=REPO, settings=ProcessSettings(), prod_branch=PROD)
+    )
+    check = next(c for c in result.checks if c.name == "pull request rule")
+    return check.outcome, check.detail
+
+
+def test_doctor_reads_classic_protection_where_github_shows_it(acts: Activities, sandbox: Any) -> None:
+    # The default seed: the runbook's classic rule, seen on an earlier hotfix's prod branch.
+    outcome, detail = _rule_check(acts)
+    assert outcome == "pass" and "1 approval(s)" in detail and "classic protection" in detail
+
+
+def test_doctor_reads_rulesets_alone(acts: Activities, sandbox: Any) -> None:
+    sandbox.configure_repo(REPO, protection=[], rulesets=[RULESET])
+    outcome, detail = _rule_check(acts)
+    assert outcome == "pass" and "2 approval(s)" in detail and "ruleset" in detail
+    assert "classic" not in detail
+
+
+def test_doctor_takes_the_strictest_of_both(acts: Activities, sandbox: Any) -> None:
+    sandbox.configure_repo(REPO, protection=CLASSIC, rulesets=[RULESET])
+    outcome, detail = _rule_check(acts)
+    assert outcome == "pass" and "2 approval(s)" in detail
+    assert "ruleset" in detail and "classic protection" in detail
+
+
+def test_doctor_warns_when_no_rule_requires_pull_requests(acts: Activities, sandbox: Any) -> None:
+    sandbox.configure_repo(REPO, protection=[], rulesets=[])
+    outcome, detail = _rule_check(acts)
+    assert outcome == "warn" and detail.startswith("no rule requiring pull requests found for prod/hotfix/*")
+
+
+def test_doctor_says_what_a_token_without_admin_cannot_read(sandbox: Any) -> None:
+    # dev-1 may write but not administer: GitHub hides classic protection's review settings from it.
+    outcome, detail = _rule_check(Activities(client_for(sandbox, token=DEV_TOKEN)))
+    assert outcome == "warn" and "Administration: read" in detail
+
+
+def test_doctor_warns_when_our_gate_is_the_only_review_and_actions_may_approve(
+    acts: Activities, sandbox: Any
+) -> None:
+    no_approval = [{**CLASSIC[0], "required_approving_review_count": 0}]
+    sandbox.configure_repo(
+        REPO, protection=no_approval, actions_permissions={"can_approve_pull_request_reviews": True}
+    )
+    result = run(
+        acts.preflight, PreflightInput(repository=REPO, settings=ProcessSettings(), prod_branch=PROD)
+    )
+    outcomes = {c.name: c.outcome for c in result.checks}
+    assert outcomes["required approvals"] == "warn"
+    assert outcomes["actions may approve"] == "warn"
+    assert any("only code review" in w for w in result.warnings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.waits import commit_people, review_state
+from activities.reviews import commit_people, review_state
 from hotfix.models import ReviewState
 
 HEAD = "b" * 40

@@ -4,14 +4,13 @@ Temporal dev server, with the humans played through the GitHub API by the seeded
 from __future__ import annotations
 
 import contextlib
-import copy
-import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
@@ -23,8 +22,9 @@ from activities.registry import github_activities
 from hotfix import naming
 from hotfix.models import HotfixRequest, ProcessSettings
 from hotfix.settings import WorkerSettings
-from sandbox.seed import DEFAULT_SEED
+from sandbox.seed import default_seed
 from sandbox.testing import running_sandbox
+from tests.sandbox.contract import contract
 from worker import build_worker
 from workflows.hotfix import HotfixWorkflow
 
@@ -94,14 +94,19 @@ async def worker(local_env: WorkflowEnvironment, sandbox: Any, task_queue: str) 
 
 @contextlib.contextmanager
 def seeded_sandbox(state: Path, change: Callable[[dict[str, Any]], None]) -> Iterator[Any]:
-    """A sandbox whose default seed `change` edits first (e.g. a repository without protection)."""
-    seed = copy.deepcopy(DEFAULT_SEED)
+    """A sandbox whose default seed `change` edits first (e.g. a repository without protection).
+
+    Its answers are checked against GitHub's OpenAPI description like the `sandbox` fixture's.
+    """
+    seed = default_seed()
     change(seed)
-    state.mkdir(parents=True, exist_ok=True)
-    path = state / "seed.json"
-    path.write_text(json.dumps(seed))
-    with running_sandbox(state / "sandbox-state", path, ci_seconds=0.2, deploy_seconds=0.3) as handle:
+    with running_sandbox(
+        state / "sandbox-state", seed, ci_seconds=0.2, deploy_seconds=0.3, validate=contract().check
+    ) as handle:
         yield handle
+        problems = handle.contract_violations()
+    if problems:
+        pytest.fail("sandbox answers that break GitHub's OpenAPI description:\n" + "\n".join(problems[:40]))
 
 
 def writes(sandbox: Any, method: str, pattern: str, status: int | None = None) -> list[dict[str, Any]]:

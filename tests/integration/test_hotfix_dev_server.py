@@ -66,6 +66,7 @@ async def test_happy_path_end_to_end(
     assert all(r["method"] == "GET" for r in bot_reviews)
 
 
+@pytest.mark.slow
 async def test_writes_survive_502_and_secondary_rate_limits(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
@@ -131,6 +132,7 @@ def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 async def test_worker_killed_during_dispatch_makes_exactly_one_run(
     local_env: WorkflowEnvironment,
     sandbox: Any,

@@ -1,9 +1,11 @@
-"""The sandbox tests' own `sandbox` fixture: like the shared one, and every response is contract-checked."""
+"""The sandbox tests' helpers; the `sandbox` fixture itself (contract-checked) is in tests/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,16 +14,28 @@ from tests.sandbox.contract import contract
 
 
 def check_contract(handle: SandboxHandle) -> None:
-    log = handle.requests()
-    problems = contract().check_log(log)
+    """Fail with the answers of `handle` (started with validate=contract().check) that break the contract."""
+    problems = handle.contract_violations()
     if problems:
         pytest.fail("responses that break GitHub's OpenAPI description:\n" + "\n".join(problems[:40]))
 
 
+MakeSandbox = Callable[..., AbstractContextManager[SandboxHandle]]
+
+
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
-    with running_sandbox(
-        tmp_path / "sandbox-state", ci_seconds=0.2, deploy_seconds=0.3, record_bodies=True
-    ) as h:
-        yield h
-        check_contract(h)
+def make_sandbox(tmp_path: Path) -> MakeSandbox:
+    """A sandbox with the seed a test builds (sandbox.seed.default_seed(), changed), contract-checked."""
+    count = 0
+
+    @contextmanager
+    def start(seed: dict[str, Any], **options: Any) -> Iterator[SandboxHandle]:
+        nonlocal count
+        count += 1
+        options.setdefault("ci_seconds", 0.2)
+        options.setdefault("deploy_seconds", 0.3)
+        with running_sandbox(tmp_path / f"state-{count}", seed, validate=contract().check, **options) as h:
+            yield h
+            check_contract(h)
+
+    return start

@@ -37,6 +37,16 @@ EXTRA_STATUSES = {
     ("get", "/repos/{owner}/{repo}/commits/{ref}/status"): {422},
     ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun"): {403},
     ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"): {403},
+    # Only a GitHub App may write check runs: a user's token gets 403 "You must authenticate via a
+    # GitHub App." (github/rest-api-description#234, actions/github-script#118), and an app may only
+    # update its own runs.
+    ("post", "/repos/{owner}/{repo}/check-runs"): {403, 422},
+    ("patch", "/repos/{owner}/{repo}/check-runs/{check_run_id}"): {403},
+    # A caller without push access: 403 "Must have push access to view collaborator permission."
+    # (PyGithub's recording Repository.testCollaboratorPermissionNoPushAccess).
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"): {403},
+    # Commit statuses for a sha the repository does not have.
+    ("post", "/repos/{owner}/{repo}/statuses/{sha}"): {422},
 }
 ERROR_SCHEMA = "#/components/schemas/basic-error"
 
@@ -64,7 +74,9 @@ def _nullable_enums(node: Any) -> Any:
     """Two readings of GitHub's description that a literal JSON Schema validator gets wrong.
 
     `nullable: true` next to an `enum` admits null (OpenAPI 3.0.3's reading; GitHub sends
-    `conclusion: null` for running check runs), but JSON Schema's enum keyword alone would refuse it.
+    `conclusion: null` for running check runs), but JSON Schema's enum keyword alone would refuse it;
+    the same holds next to a oneOf/anyOf without `type` (a commit's `author` is null in lists when
+    no account owns the e-mail).
     The contents endpoint's oneOf carries a discriminator on `type` whose mapping has an "array" key:
     a directory listing is an array and has no `type` to discriminate on, so the plain oneOf decides.
     A oneOf of basic-error and repository-rule-violation-error can never hold (neither requires a
@@ -78,6 +90,10 @@ def _nullable_enums(node: Any) -> Any:
             del node["discriminator"]
         if node.get("nullable") is True and isinstance(node.get("enum"), list) and None not in node["enum"]:
             node["enum"] = [*node["enum"], None]
+        for key in ("oneOf", "anyOf"):
+            if node.get("nullable") is True and "type" not in node and isinstance(node.get(key), list):
+                if {"enum": [None]} not in node[key]:
+                    node[key] = [*node[key], {"enum": [None]}]
         for value in node.values():
             _nullable_enums(value)
     elif isinstance(node, list):

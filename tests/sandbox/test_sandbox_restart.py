@@ -10,12 +10,13 @@ from pathlib import Path
 from sandbox import seed
 from sandbox.testing import running_sandbox
 from tests.sandbox.conftest import check_contract
+from tests.sandbox.contract import contract
 from tests.sandbox.helpers import wait_for
 
 
 def test_restart_keeps_branches_pulls_runs_deployments(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    with running_sandbox(state, ci_seconds=0.2, deploy_seconds=0.2, record_bodies=True) as first:
+    with running_sandbox(state, ci_seconds=0.2, deploy_seconds=0.2, validate=contract().check) as first:
         repo = first.github().get_repo(seed.REPO)
         main = repo.get_branch("main").commit.sha
         repo.create_git_ref("refs/heads/prod/hotfix/restart", main)
@@ -30,7 +31,7 @@ def test_restart_keeps_branches_pulls_runs_deployments(tmp_path: Path) -> None:
         repo.create_file("r2.txt", "second", "r", branch="fix/restart")
         pending_sha = repo.get_branch("fix/restart").commit.sha
         check_contract(first)
-    with running_sandbox(state, ci_seconds=0.2, deploy_seconds=0.2, record_bodies=True) as second:
+    with running_sandbox(state, ci_seconds=0.2, deploy_seconds=0.2, validate=contract().check) as second:
         repo = second.github().get_repo(seed.REPO)
         assert repo.get_branch("prod/hotfix/restart").commit.sha == main
         assert repo.get_pull(pr.number).head.sha == pending_sha

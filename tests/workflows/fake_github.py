@@ -16,6 +16,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from hotfix.models import (
+    BranchRules,
+    BranchRulesInput,
     ChecksResult,
     CherryPickInput,
     CherryPickResult,
@@ -88,6 +90,7 @@ class FakeGitHub:
         self.prs: dict[int, FakePR] = {}
         self.runs: dict[int, FakeRun] = {}
         self.comments: list[tuple[int, str]] = []
+        self.required_approvals = 1  # what the prod branch's rules ask
         self.cleanups: list[CleanupInput] = []
         self.calls: list[str] = []
         self.preflight_failure: str | None = None
@@ -249,6 +252,11 @@ class FakeActivities:
         return RerunResult(run_id=input.run_id, rerun=True)
 
     @activity.defn
+    async def branch_rules(self, input: BranchRulesInput) -> BranchRules:
+        self._called("branch_rules")
+        return BranchRules(requires_pull_request=True, required_approvals=self.gh.required_approvals)
+
+    @activity.defn
     async def comment(self, input: CommentInput) -> CommentResult:
         self._called("comment")
         self.gh.comments.append((input.number, input.body))
@@ -281,6 +289,7 @@ class FakeActivities:
         pr = self.gh.prs[input.number]
         head = self.gh.branches.get(pr.head, "")
         approved = sorted(u for u, (s, on) in pr.reviews.items() if s == "APPROVED" and on == head)
+        enough = len(approved) >= max(1, input.required_approvals)
         stale = sorted(u for u, (s, on) in pr.reviews.items() if s == "APPROVED" and on != head)
         changes = sorted(u for u, (s, _) in pr.reviews.items() if s == "CHANGES_REQUESTED")
         state = (
@@ -291,7 +300,7 @@ class FakeActivities:
             else ReviewState.CHANGES_REQUESTED
             if changes
             else ReviewState.APPROVED
-            if approved
+            if enough
             else ReviewState.PENDING
         )
         seen = ReviewObservation(
