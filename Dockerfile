@@ -10,10 +10,12 @@ WORKDIR /app
 
 # Dependencies first, so code changes do not reinstall them; versions are pinned in pyproject.toml.
 COPY pyproject.toml README.md ./
+# The product only: the sandbox GitHub and the local stack stay out of the production image.
 COPY hotfix/ hotfix/
 COPY workflows/ workflows/
 COPY activities/ activities/
-COPY sandbox/ sandbox/
+COPY cli/ cli/
+COPY service/ service/
 COPY worker.py starter.py ./
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app hotfix

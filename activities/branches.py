@@ -45,6 +45,8 @@ class BranchActivities(OnGitHub):
 
     @activity.defn
     def find_base(self, input: FindBaseInput) -> FindBaseResult:
+        """What production runs: the newest deployment to the environment whose newest status is success,
+        else the main branch; an explicit `base_ref` wins. Read-only, so safe to repeat."""
         api = self._api(input.repository)
         if input.base_ref:
             sha = resolve(api, input.base_ref, what=f"resolve base ref {input.base_ref}")
@@ -77,6 +79,8 @@ class BranchActivities(OnGitHub):
 
     @activity.defn
     def create_branch(self, input: CreateBranchInput) -> CreateBranchResult:
+        """Create `branch` at `sha`. Idempotent: a branch already at `sha` is what an earlier attempt made
+        (`created=False`); one at another commit belongs to someone else and blocks the hotfix."""
         api = self._api(input.repository)
         what = f"create ref heads/{input.branch}"
         made = api.call(
@@ -114,6 +118,7 @@ class BranchActivities(OnGitHub):
 
     @activity.defn
     def compare(self, input: CompareInput) -> CompareResult:
+        """`base...head` as GitHub compares them, with the head pinned first. Read-only."""
         api = self._api(input.repository)
         # Pin the head first, so the counts and the sha describe the same commit.
         head = resolve(api, input.head, what=f"resolve {input.head}")

@@ -157,6 +157,8 @@ class DeployActivities(OnGitHub):
 
     @activity.defn
     def rerun_failed_jobs(self, input: RunInput) -> RerunResult:
+        """Re-run the failed jobs of a completed, unsuccessful run. Idempotent: a run that is not completed
+        is an earlier attempt's re-run under way, so nothing is asked twice (`rerun=False`)."""
         api = self._api(input.repository)
         path = f"/actions/runs/{input.run_id}"
         run = api.json("GET", path, what=f"get run {input.run_id}", permission="actions:read")

@@ -28,8 +28,8 @@ class LaneActivities:
 
     @activity.defn
     async def enqueue(self, input: LaneInput) -> LaneResult:
+        """Join the repository's lane (signal-with-start). Idempotent: the lane ignores an ID it holds."""
         lane_id = naming.lane_workflow_id(input.repository)
-        # Idempotent: the lane ignores a workflow ID it already holds.
         await self._client.start_workflow(
             LANE_WORKFLOW,
             LaneState(),

@@ -35,6 +35,8 @@ class PullRequestActivities(OnGitHub):
 
     @activity.defn
     def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
+        """Open `head -> base`. Idempotent: an open PR between the two is what an earlier attempt made
+        (`created=False`), also when GitHub answers "A pull request already exists"."""
         api = self._api(input.repository)
         existing = self._find_open_pull(api, input.head, input.base)
         if existing is not None:
@@ -77,6 +79,8 @@ class PullRequestActivities(OnGitHub):
 
     @activity.defn
     def merge_pull_request(self, input: MergeInput) -> MergeResult:
+        """Merge the PR at exactly `sha` (GitHub refuses with 409 if the head moved). Idempotent: a merged
+        PR reports its merge commit; a refusal is returned with GitHub's reason, not raised."""
         api = self._api(input.repository)
         path = f"/pulls/{input.number}"
         pull = api.json(

@@ -16,11 +16,12 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+from activities.checks import CheckVerdict, verdict
 from activities.github.client import GitHubClient
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
@@ -37,7 +38,6 @@ from hotfix.models import (
 T = TypeVar("T")
 
 NOT_YET = "NotYet"
-GOOD_CONCLUSIONS = frozenset({"success", "neutral", "skipped"})
 # The loop leaves this much of start-to-close unused, so it ends before Temporal times it out.
 _MARGIN_SHARE = 0.2
 _MARGIN_MAX = timedelta(seconds=60)
@@ -81,34 +81,6 @@ async def poll(
         await asyncio.sleep(seconds)
 
 
-def check_state(runs: list[dict[str, Any]], statuses: dict[str, Any] | None) -> tuple[str, list[str]]:
-    """("pending" | "success" | "failure" | "none", failed names) from check runs and commit statuses.
-
-    Commit statuses count only when there are some: GitHub reports `pending` for a commit without
-    any, which would wait forever on a repository that uses only Actions.
-    """
-    pending = False
-    failed: set[str] = set()
-    for run in runs:
-        if run.get("status") != "completed":
-            pending = True
-        elif run.get("conclusion") not in GOOD_CONCLUSIONS:
-            failed.add(str(run.get("name")))
-    count = 0
-    for status in (statuses or {}).get("statuses") or []:
-        count += 1
-        state = status.get("state")
-        if state == "pending":
-            pending = True
-        elif state in ("failure", "error"):
-            failed.add(str(status.get("context")))
-    if not runs and not count:
-        return "none", []
-    if pending:
-        return "pending", sorted(failed)
-    return ("failure" if failed else "success"), sorted(failed)
-
-
 class GitHubWaits(OnGitHub):
     def __init__(self, github: GitHubClient) -> None:
         super().__init__(github)
@@ -125,10 +97,10 @@ class GitHubWaits(OnGitHub):
         """
         api = self._api(input.repository)
 
-        def observe() -> tuple[str, str, list[str]]:
+        def observe() -> CheckVerdict:
             head = self._head(api, input.ref)
             if head == input.not_sha:
-                return head, "old head", []
+                return CheckVerdict(head_sha=head, state="old head")
             runs = list(
                 api.pages(
                     f"/commits/{head}/check-runs",
@@ -143,17 +115,32 @@ class GitHubWaits(OnGitHub):
                 what=f"get combined status of {head[:12]}",
                 permission="statuses:read",
             )
-            state, failed = check_state(runs, statuses)
-            return head, state, failed
+            suites = None
+            if input.required is not None and not input.required:
+                # No required checks configured: every suite CI starts must finish green.
+                suites = list(
+                    api.pages(
+                        f"/commits/{head}/check-suites",
+                        what=f"list check suites of {head[:12]}",
+                        key="check_suites",
+                        permission="checks:read",
+                    )
+                )
+            return verdict(head, runs, statuses, input.required, suites)
 
-        head, state, failed = await poll(
+        seen = await poll(
             observe,
-            lambda seen: seen[1] in ("success", "failure"),
+            lambda seen: seen.state in ("success", "failure"),
             interval=input.poll_interval,
             what=f"checks on {input.ref}",
-            describe=lambda seen: f"{seen[0][:12]} {seen[1]}",
+            describe=lambda seen: f"{seen.head_sha[:12]} {seen.state}",
         )
-        return ChecksResult(head_sha=head, conclusion=state, failed=failed)
+        return ChecksResult(
+            head_sha=seen.head_sha,
+            conclusion="success" if seen.state == "success" else "failure",
+            failed=seen.failed,
+            warnings=seen.warnings,
+        )
 
     def _head(self, api: RepoApi, ref: str) -> str:
         reply = api.call("GET", f"/git/ref/heads/{qref(ref)}", what=f"get ref heads/{ref}", expect=(404,))

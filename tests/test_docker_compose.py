@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,14 @@ def test_the_dockerfile_runs_the_worker() -> None:
     assert re.search(r"^FROM python:3\.1[1-9]", dockerfile, flags=re.MULTILINE)
     assert 'ENTRYPOINT ["hotfix-worker"]' in dockerfile
     assert re.search(r"^USER \w+", dockerfile, flags=re.MULTILINE)
+
+
+def test_the_production_image_holds_the_product_and_not_the_sandbox() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+)/ ", dockerfile, flags=re.MULTILINE))
+    assert copied == {"hotfix", "workflows", "activities", "cli", "service"}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert not [p for p in packages if p.startswith(("sandbox", "local"))]
+    runtime = " ".join(project["project"]["dependencies"])
+    assert not [lib for lib in ("pygit2", "starlette", "uvicorn", "PyYAML") if lib in runtime]

@@ -12,7 +12,7 @@ from functools import partial
 
 from temporalio import workflow
 
-from workflows.versions import REVIEWED_COMMIT_ONLY
+from workflows.versions import REQUIRED_CHECKS_FROM_RULES, REVIEWED_COMMIT_ONLY
 from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         MergeInput,
         OpenPullRequestInput,
         PullRequestRef,
+        RequiredCheck,
         ReviewObservation,
         ReviewState,
         Step,
@@ -38,19 +39,32 @@ class ApprovalSteps(Waiting):
 
     async def _wait_for_green_checks(self) -> None:
         self._set_step(Step.TESTS)
-        self._await_who(f"every check on {self._status.work_branch} to pass", [])
+        required: list[RequiredCheck] | None = None
+        if workflow.patched(REQUIRED_CHECKS_FROM_RULES):
+            # What the prod branch's rules require is what must pass, reported by whom they say.
+            rules = await self._act(
+                RulesActivities.branch_rules,
+                BranchRulesInput(repository=self._request.repository, branch=self._status.prod_branch),
+            )
+            required = list(rules.required_checks)
+            self._status.required_checks = [c.context for c in required]
+        wanted = ", ".join(self._status.required_checks) or "every check"
+        self._await_who(f"{wanted} on {self._status.work_branch} to pass", [])
         deadline = workflow.now() + self._settings.changes_timeout
         not_sha: str | None = None
         while True:
             checks = await self._poll(
                 GitHubWaits.wait_checks,
-                partial(self._checks_input, not_sha),
+                partial(self._checks_input, not_sha, required),
                 deadline=deadline,
                 what="green checks",
             )
             if checks.conclusion == "success":
                 self._status.tested_sha = checks.head_sha
                 self._status.message = f"checks green on {checks.head_sha[:12]}"
+                for warning in checks.warnings:
+                    if warning not in self._status.warnings:
+                        self._status.warnings.append(warning)
                 return
             not_sha = checks.head_sha
             self._status.message = (
@@ -59,10 +73,13 @@ class ApprovalSteps(Waiting):
             )
             self._await_who(f"a fix pushed to {self._status.work_branch} and green checks", [])
 
-    def _checks_input(self, not_sha: str | None, fresh: bool) -> WaitChecksInput:
+    def _checks_input(
+        self, not_sha: str | None, required: list[RequiredCheck] | None, fresh: bool
+    ) -> WaitChecksInput:
         return WaitChecksInput(
             repository=self._request.repository,
             ref=self._status.work_branch,
+            required=required,
             poll_interval=self._settings.poll_interval,
             not_sha=not_sha,
         )

@@ -26,4 +26,12 @@ FAILED_RUN_MAY_HAVE_DEPLOYED = "failed-run-may-have-deployed"
 # branches that hold people's commits.
 REVIEWED_COMMIT_ONLY = "reviewed-commit-only"
 
-ALL = (ABORT_INTERRUPTS_ACTIONS, FAILED_RUN_MAY_HAVE_DEPLOYED, REVIEWED_COMMIT_ONLY)
+# 4 (round 2): step 4 reads the prod branch's required checks (and who must report them) first.
+REQUIRED_CHECKS_FROM_RULES = "required-checks-from-rules"
+
+ALL = (
+    ABORT_INTERRUPTS_ACTIONS,
+    FAILED_RUN_MAY_HAVE_DEPLOYED,
+    REVIEWED_COMMIT_ONLY,
+    REQUIRED_CHECKS_FROM_RULES,
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -16,7 +18,7 @@ class FindBaseResult(BaseModel):
     sha: str
     ref: str
     # "explicit" (base_ref given), "deployment" (last successful deployment) or "main" (none yet)
-    source: str
+    source: Literal["explicit", "deployment", "main"]
 
 
 class CreateBranchInput(BaseModel):

@@ -32,7 +32,9 @@ class WaitRunInput(BaseModel):
 
 
 class RunObservation(BaseModel):
-    status: str  # GitHub's: queued, waiting, in_progress, completed, ...
+    # GitHub's (queued, waiting, in_progress, completed, ...), kept a str: GitHub adds states, and a
+    # Literal would fail the poll on one it does not know.
+    status: str
     conclusion: str | None = None
     html_url: str
     head_sha: str | None = None

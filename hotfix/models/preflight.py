@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from hotfix.models.process import ProcessSettings
@@ -21,7 +23,7 @@ class PreflightCheck(BaseModel):
     """One preflight check, as `starter.py doctor` prints it."""
 
     name: str
-    outcome: str  # "pass", "warn" or "fail"
+    outcome: Literal["pass", "warn", "fail"]
     detail: str
     fix: str | None = None
 

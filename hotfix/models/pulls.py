@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from hotfix.models.rules import RequiredCheck
 
 
 class WaitChecksInput(BaseModel):
@@ -14,12 +17,16 @@ class WaitChecksInput(BaseModel):
     poll_interval: timedelta
     # Return only for a head other than this one (after a failure, wait for new commits).
     not_sha: str | None = None
+    # The checks GitHub's rules require, and who must report them; [] none configured (then every
+    # check suite CI starts must pass); None every check counts (workflows from before).
+    required: list[RequiredCheck] | None = None
 
 
 class ChecksResult(BaseModel):
     head_sha: str
-    conclusion: str  # "success" or "failure"
+    conclusion: Literal["success", "failure"]
     failed: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # checks nobody requires that failed
 
 
 class OpenPullRequestInput(BaseModel):

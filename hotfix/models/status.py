@@ -69,6 +69,7 @@ class HotfixStatus(BaseModel):
     merged_sha: str | None = None  # what the hotfix PR's merge made on the prod branch: what may deploy
     # Branches with people's commits that a withdrawal kept (renamed under the kept-branch prefix).
     kept_branches: list[str] = Field(default_factory=list)
+    required_checks: list[str] = Field(default_factory=list)  # what the prod branch's rules require
     required_approvals: int = 1  # counting approvals of the head the PR needs (GitHub's rules may ask more)
     # Approvals that did not count at the last look, with why (stale, by an author, by a bot, ...).
     ignored_approvals: list[str] = Field(default_factory=list)

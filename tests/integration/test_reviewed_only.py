@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, RecheckSignal, Step
 from local.humans import DEV, FIX_CONTENT, Humans, wait_for
+from sandbox.seed import OTHER_CI_TOKEN
 from tests.integration.conftest import DISPATCH, REPO, hotfix_worker, seeded_sandbox, start, writes
 from workflows.hotfix import HotfixWorkflow
 
@@ -259,3 +260,38 @@ async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_
     assert result.status.step == Step.DONE
     develop = sandbox.github().get_repo(REPO).compare(result.status.deployed_sha, "develop")
     assert develop.status in ("ahead", "identical")
+
+
+async def test_a_late_required_check_is_waited_for_and_an_optional_failure_only_warns(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    # ci/test is required from GitHub Actions and starts late; lint fails at once but nobody requires it.
+    sandbox.configure_repo(
+        REPO,
+        protection=[
+            {
+                "pattern": "prod/hotfix/*",
+                "required_pull_request": True,
+                "required_approving_review_count": 1,
+                "required_status_checks": {
+                    "strict": False,
+                    "checks": [{"context": "ci/test", "app_id": 15368}],
+                },
+            }
+        ],
+        ci={"checks": [{"name": "ci/test", "start_after": 2.5}, {"name": "lint", "conclusion": "failure"}]},
+    )
+    handle = await start(local_env.client, task_queue, unique)
+    humans = Humans(sandbox.api_url, REPO)
+    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes")
+    sha = await asyncio.to_thread(humans.push_change, status.work_branch)
+    # Another app reports a green ci/test at once: the wrong reporter does not satisfy the rule.
+    other = sandbox.github(OTHER_CI_TOKEN).get_repo(REPO)
+    await asyncio.to_thread(other.create_check_run, "ci/test", sha, status="completed", conclusion="success")
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
+    await asyncio.sleep(1.5)
+    early = await handle.query(HotfixWorkflow.status)
+    assert early.step == Step.TESTS and early.required_checks == ["ci/test"]
+    status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.tested_sha == sha, "PR approval")
+    assert "check lint failed (not required)" in status.warnings
+    await stop(handle)

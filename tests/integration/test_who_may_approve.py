@@ -12,24 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix.models import AbortSignal, HotfixStatus
+from hotfix.models import PreflightInput, ProcessSettings
 from local.humans import REVIEWER_2, Humans, wait_for
 from sandbox.seed import ACTIONS_BOT_TOKEN, READER_TOKEN, repo_spec
 from tests.integration.conftest import REPO, hotfix_worker, seeded_sandbox, start, writes
-from tests.integration.test_reviewed_only import pull, to_approval
-from workflows.hotfix import HotfixWorkflow
+from tests.integration.test_reviewed_only import pull, stop, to_approval
+from workflows.doctor import DoctorWorkflow
 
 pytestmark = pytest.mark.integration
 
 MERGE = r"/repos/acme/gaia-gateway/pulls/\d+/merge"
-
-
-async def stop(handle: WorkflowHandle) -> HotfixStatus:
-    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    return (await handle.result()).status
 
 
 async def not_merged_after_a_while(sandbox: Any, number: int) -> None:
@@ -133,3 +127,25 @@ async def test_with_hotfix_approvers_a_writer_outside_the_team_does_not_count(
                 handle, lambda s: s.merged_sha is not None, "the merge after a team member's approval"
             )
             await stop(handle)
+
+
+async def test_doctor_warns_where_the_hotfix_is_the_only_review_and_actions_may_approve(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    sandbox.configure_repo(
+        REPO,
+        protection=[
+            {"pattern": "prod/hotfix/*", "required_pull_request": True, "required_approving_review_count": 0}
+        ],
+        actions_permissions={"can_approve_pull_request_reviews": True},
+    )
+    result = await local_env.client.execute_workflow(
+        DoctorWorkflow.run,
+        PreflightInput(repository=REPO, settings=ProcessSettings(), prod_branch="prod/hotfix/2026-12-01_x"),
+        id=f"doctor-{unique}",
+        task_queue=task_queue,
+    )
+    outcomes = {c.name: c.outcome for c in result.checks}
+    assert outcomes["required approvals"] == "warn"
+    assert outcomes["actions may approve"] == "warn"
+    assert outcomes["pull request rule"] == "pass"

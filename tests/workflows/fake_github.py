@@ -281,7 +281,9 @@ class FakeActivities:
         state = self.gh.checks.get(head, "success")
         if head == input.not_sha or state == "pending":
             raise not_yet("checks")
-        return ChecksResult(head_sha=head, conclusion=state, failed=["ci"] if state == "failure" else [])
+        if state == "failure":
+            return ChecksResult(head_sha=head, conclusion="failure", failed=["ci"])
+        return ChecksResult(head_sha=head, conclusion="success")
 
     @activity.defn
     async def wait_review(self, input: WaitReviewInput) -> ReviewObservation:

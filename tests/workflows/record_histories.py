@@ -12,6 +12,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from temporalio.client import WorkflowHandle
@@ -33,8 +34,8 @@ from workflows.lane import LaneWorkflow
 HERE = Path(__file__).parent / "histories"
 
 
-async def happy_path(h: Harness) -> WorkflowHandle:
-    handle = await h.start("happy path")
+async def happy_path(h: Harness, description: str = "happy path") -> WorkflowHandle:
+    handle = await h.start(description)
     status = await drive_to_deploy_approval(h, handle)
     assert status.run_id is not None
     h.gh.approve_run(status.run_id)
@@ -111,6 +112,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "abort_during_action": abort_during_action,
     "deploy_failed": deploy_failed,
     "reviewed_head": reviewed_head,
+    # Recorded after `required-checks-from-rules`: the happy path reading the required checks.
+    "required_checks": partial(happy_path, description="required checks"),
 }
 
 

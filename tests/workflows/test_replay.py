@@ -31,6 +31,11 @@ PATCHES: dict[str, set[str]] = {
         versions.REVIEWED_COMMIT_ONLY,
     },
     "reviewed_head": {versions.ABORT_INTERRUPTS_ACTIONS, versions.REVIEWED_COMMIT_ONLY},
+    "required_checks": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.REVIEWED_COMMIT_ONLY,
+        versions.REQUIRED_CHECKS_FROM_RULES,
+    },
 }
 
 

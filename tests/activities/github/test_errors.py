@@ -9,9 +9,9 @@ import requests
 from github.GithubException import GithubException, RateLimitExceededException
 from temporalio.exceptions import ApplicationError
 
+from activities.checks import check_state
 from activities.github import errors
 from activities.github.rest import reviewer_names
-from activities.waits import check_state
 
 REPO = "acme/gaia-gateway"
 
