@@ -58,6 +58,7 @@ class PreflightActivities(OnGitHub):
         default_branch = str(repo["default_branch"])
         checks = [PreflightCheck(name="repository", outcome="pass", detail=f"{input.repository} exists")]
         reviewers: list[str] = []
+        prevent_self_review = False
 
         rules = self._rules(api, input)
         env = api.call(
@@ -88,6 +89,7 @@ class PreflightActivities(OnGitHub):
             for rule in env.data.get("protection_rules") or []:
                 if rule.get("type") == "required_reviewers":
                     reviewers = reviewer_names(input.repository, rule.get("reviewers") or [])
+                    prevent_self_review = bool(rule.get("prevent_self_review"))
             checks.append(
                 PreflightCheck(
                     name="required reviewers",
@@ -125,7 +127,11 @@ class PreflightActivities(OnGitHub):
             warnings=len(warnings),
         )
         return PreflightResult(
-            default_branch=default_branch, checks=checks, reviewers=reviewers, warnings=warnings
+            default_branch=default_branch,
+            checks=checks,
+            reviewers=reviewers,
+            warnings=warnings,
+            prevent_self_review=prevent_self_review,
         )
 
     def _branch_policy_check(

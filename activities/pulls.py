@@ -40,6 +40,7 @@ class PullRequestActivities(OnGitHub):
         api = self._api(input.repository)
         existing = self._find_open_pull(api, input.head, input.base)
         if existing is not None:
+            self._request_reviewers(api, existing.number, input.reviewers)
             return existing
         made = api.call(
             "POST",
@@ -51,6 +52,7 @@ class PullRequestActivities(OnGitHub):
         )
         if made.ok:
             _log().info("pull request opened", number=made.data["number"], head=input.head, base=input.base)
+            self._request_reviewers(api, int(made.data["number"]), input.reviewers)
             return PullRequestRef(
                 number=int(made.data["number"]), url=str(made.data["html_url"]), created=True
             )
@@ -64,6 +66,26 @@ class PullRequestActivities(OnGitHub):
             f"create pull request {input.head} -> {input.base}",
             missing=f"check that {input.head} has commits that {input.base} lacks",
         )
+
+    def _request_reviewers(self, api: RepoApi, number: int, reviewers: list[str]) -> None:
+        """Ask `reviewers` (logins, `org/team`) to review; asking again is harmless. GitHub refuses
+        people who are not collaborators (422): that is logged, not fatal, the PR stays open."""
+        if not reviewers:
+            return
+        users = [r for r in reviewers if "/" not in r]
+        teams = [r.split("/", 1)[1] for r in reviewers if "/" in r]
+        reply = api.call(
+            "POST",
+            f"/pulls/{number}/requested_reviewers",
+            what=f"request reviewers on #{number}",
+            permission="pull_requests:write",
+            body={"reviewers": users, "team_reviewers": teams},
+            expect=(422,),
+        )
+        if not reply.ok:
+            _log().warning(
+                "reviewers not requested", number=number, reviewers=reviewers, reason=reply.message
+            )
 
     def _find_open_pull(self, api: RepoApi, head: str, base: str) -> PullRequestRef | None:
         for pull in api.pages(

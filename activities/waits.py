@@ -176,10 +176,11 @@ class GitHubWaits(OnGitHub):
                     permission="pull_requests:read",
                 )
             )
+            authors = commit_people(commits)
             decision = review_state(
                 pull,
                 reviews,
-                authors=commit_people(commits),
+                authors=authors,
                 independent=input.independent,
                 required=input.required_approvals,
                 may_approve=self._approvers.checker(api, input.approvers),
@@ -198,6 +199,15 @@ class GitHubWaits(OnGitHub):
                 merge_commit_sha=pull.get("merge_commit_sha") if pull.get("merged") else None,
                 ignored_approvals=decision.ignored,
                 flags=decision.flags,
+                authors=sorted(authors),
+                requested_reviewers=sorted(
+                    [str(u.get("login")) for u in pull.get("requested_reviewers") or [] if u.get("login")]
+                    + [
+                        f"{input.repository.split('/', 1)[0]}/{t.get('slug')}"
+                        for t in pull.get("requested_teams") or []
+                        if t.get("slug")
+                    ]
+                ),
             )
 
         return await poll(
@@ -225,8 +235,10 @@ class GitHubWaits(OnGitHub):
             if run.get("status") == "waiting":
                 reviewers = self._pending_reviewers(api, input)
             rejected = False
-            if run.get("status") == "completed" and run.get("conclusion") != "success":
-                rejected = self._rejected(api, input)
+            approved_by: list[str] = []
+            if run.get("status") == "completed":
+                rejected, approved_by = self._reviews_of_run(api, input)
+                rejected = rejected and run.get("conclusion") != "success"
             return RunObservation(
                 status=str(run.get("status")),
                 conclusion=run.get("conclusion"),
@@ -234,6 +246,7 @@ class GitHubWaits(OnGitHub):
                 head_sha=run.get("head_sha"),
                 pending_reviewers=reviewers,
                 rejected=rejected,
+                approved_by=approved_by,
             )
 
         return await poll(
@@ -244,15 +257,25 @@ class GitHubWaits(OnGitHub):
             describe=lambda seen: f"{seen.status} {seen.conclusion or ''}".strip(),
         )
 
-    def _rejected(self, api: RepoApi, input: WaitRunInput) -> bool:
-        """Whether the latest review of the run's deployments rejected it (GitHub lists them in order)."""
+    def _reviews_of_run(self, api: RepoApi, input: WaitRunInput) -> tuple[bool, list[str]]:
+        """(rejected, who approved) from the run's deployment reviews.
+
+        GitHub gives these reviews no timestamps and no documented order, so "the last one" means
+        nothing: the run counts as rejected only when every review rejected it (then nothing ran).
+        """
         approvals = api.json(
             "GET",
             f"/actions/runs/{input.run_id}/approvals",
             what=f"get approvals of run {input.run_id}",
             permission="actions:read",
         )
-        return bool(approvals) and approvals[-1].get("state") == "rejected"
+        reviews = list(approvals or [])
+        rejected = bool(reviews) and all(r.get("state") == "rejected" for r in reviews)
+        approvers = sorted(
+            {str((r.get("user") or {}).get("login")) for r in reviews if r.get("state") == "approved"}
+            - {"None"}
+        )
+        return rejected, approvers
 
     def _pending_reviewers(self, api: RepoApi, input: WaitRunInput) -> list[str]:
         pending = api.json(

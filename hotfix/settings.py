@@ -58,10 +58,11 @@ class ProcessDefaults(BaseSettings, ProcessSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOTFIX_", env_file=".env", extra="ignore", frozen=False)
 
-    # HOTFIX_APPROVERS="prod-reviewer-1,acme/sre": a comma-separated list, not JSON.
+    # HOTFIX_APPROVERS="prod-reviewer-1,acme/sre": comma-separated lists, not JSON.
     approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    pr_reviewers: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("approvers", mode="before")
+    @field_validator("approvers", "pr_reviewers", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -94,13 +94,18 @@ class Humans:
         )
 
     def approve_deployment(
-        self, run_id: int, *, comment: str = "Approved for prod.", timeout: float = 30.0
+        self,
+        run_id: int,
+        *,
+        comment: str = "Approved for prod.",
+        timeout: float = 30.0,
+        token: str = REVIEWER_2[1],
     ) -> list[str]:
         """prod-reviewer-2 approves the run waiting for the environment; returns the environments.
 
         The run shows pending deployments only once it waits for reviewers, so look until it does.
         """
-        repo = self._repo(REVIEWER_2[1])
+        repo = self._repo(token)
         requester = repo.requester
         path = f"/repos/{self.repository}/actions/runs/{run_id}/pending_deployments"
         deadline = time.monotonic() + timeout

@@ -12,7 +12,7 @@ from functools import partial
 
 from temporalio import workflow
 
-from workflows.versions import REQUIRED_CHECKS_FROM_RULES, REVIEWED_COMMIT_ONLY
+from workflows.versions import EVERY_WAIT_NAMED, REQUIRED_CHECKS_FROM_RULES, REVIEWED_COMMIT_ONLY
 from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 class ApprovalSteps(Waiting):
     _noted_approvals: list[str]  # ignored approvals already named in a PR comment
+    _fix_authors: list[str]  # who wrote or committed the PR's commits, at the last look
 
     async def _wait_for_green_checks(self) -> None:
         self._set_step(Step.TESTS)
@@ -49,8 +50,12 @@ class ApprovalSteps(Waiting):
             required = list(rules.required_checks)
             self._status.required_checks = [c.context for c in required]
         wanted = ", ".join(self._status.required_checks) or "every check"
-        self._await_who(f"{wanted} on {self._status.work_branch} to pass", [])
-        deadline = workflow.now() + self._settings.changes_timeout
+        self._await_who(f"{wanted} on {self._status.work_branch} to pass", [self._request.requested_by])
+        deadline = workflow.now() + (
+            self._settings.tests_timeout
+            if workflow.patched(EVERY_WAIT_NAMED)
+            else self._settings.changes_timeout
+        )
         not_sha: str | None = None
         while True:
             checks = await self._poll(
@@ -94,8 +99,10 @@ class ApprovalSteps(Waiting):
                 base=self._status.prod_branch,
                 title=f"Hotfix: {self._request.description}",
                 body=self._pr_body(),
+                reviewers=list(self._settings.pr_reviewers),
             ),
         )
+        self._remind_on(self._status.pull_request.number)
 
     async def _merge_when_approved(self) -> None:
         self._set_step(Step.APPROVAL)
@@ -125,6 +132,7 @@ class ApprovalSteps(Waiting):
     ) -> bool | LookAgain | None:
         guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
         if guarded:
+            self._fix_authors = list(review.authors)
             await self._show_review(pr, review)
         if review.state == ReviewState.MERGED:
             if guarded:
@@ -160,7 +168,10 @@ class ApprovalSteps(Waiting):
             return None
         if review.state != ReviewState.APPROVED:
             if guarded:
-                self._await_who(f"an approving review of {review.head_sha[:12]} on PR #{pr.number}", [])
+                self._await_who(
+                    f"an approving review of {review.head_sha[:12]} on PR #{pr.number}",
+                    review.requested_reviewers or list(self._settings.approvers),
+                )
             return None
         # Merge exactly the head GitHub showed as approved; a newer head waits for a new look.
         merged = await self._act(

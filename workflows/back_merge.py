@@ -49,7 +49,10 @@ class BackMergeStep(Waiting):
             ),
         )
         self._status.back_merge_pull_request = pr
-        self._await_who(f"back-merge PR #{pr.number} into {target} to be merged", [])
+        self._remind_on(pr.number)
+        self._await_who(
+            f"back-merge PR #{pr.number} into {target} to be merged", [self._request.requested_by]
+        )
         deadline = workflow.now() + self._settings.back_merge_timeout
         with self._reminders(pr.number):
             await self._watch(

@@ -32,6 +32,7 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 
 class DeploySteps(Waiting):
     _deploy_started: bool
+    _fix_authors: list[str]
 
     async def _dispatch_deploy(self) -> None:
         self._set_step(Step.DEPLOY)
@@ -57,6 +58,7 @@ class DeploySteps(Waiting):
 
     async def _drift_guard(self) -> None:
         """Never deploy a prod branch that lacks what production runs now: that would un-deploy it."""
+        drift_deadline = self._deadline(self._settings.drift_timeout)
         while True:
             live: FindBaseResult = await self._act(
                 BranchActivities.find_base, self._find_base_input(explicit=False)
@@ -75,11 +77,17 @@ class DeploySteps(Waiting):
                 f"{self._status.prod_branch} and send recheck, or abort"
             )
             self._await_who("a human to resolve the drift", [self._request.requested_by])
-            await self._signal_after("nudge", self._received["nudge"])
+            await self._signal_after(
+                "nudge",
+                self._received["nudge"],
+                deadline=drift_deadline,
+                what="resolution of the drift",
+            )
 
     async def _merged_commit_guard(self) -> None:
         """Deploy exactly what was merged: a push to the prod branch after the merge is not reviewed."""
         merged = self._require(self._status.merged_sha)
+        drift_deadline = self._deadline(self._settings.drift_timeout)
         while True:
             diff = await self._act(
                 BranchActivities.compare,
@@ -96,7 +104,12 @@ class DeploySteps(Waiting):
                 f"{self._status.prod_branch} reset to the reviewed merge {merged[:12]}",
                 [self._request.requested_by],
             )
-            await self._signal_after("nudge", self._received["nudge"])
+            await self._signal_after(
+                "nudge",
+                self._received["nudge"],
+                deadline=drift_deadline,
+                what="resolution of the drift",
+            )
 
     def _check_run_commit(self, run: RunObservation) -> None:
         """A run at another commit than the reviewed merge is not the hotfix's: stop, never approve it."""
@@ -110,6 +123,19 @@ class DeploySteps(Waiting):
             f"deploy run {self._status.run_id} is at {run.head_sha[:12]}, not the reviewed merge "
             f"{merged[:12]}: the hotfix does not deploy it",
         )
+
+    def _flag_self_approval(self, run: RunObservation) -> None:
+        """Separation of duties for the deployment: GitHub lets the fix's author approve it (only the
+        run's triggerer, the bot, can be refused), so such an approval is flagged."""
+        selves = sorted(set(run.approved_by) & set(self._fix_authors))
+        if not selves or not self._settings.require_independent_review:
+            return
+        flag = (
+            f"deployment approved by {', '.join(selves)}, who wrote or committed a commit of this hotfix "
+            f"(environment {self._settings.environment} does not stop it)"
+        )
+        if flag not in self._status.warnings:
+            self._status.warnings.append(flag)
 
     async def _check_deployed_commit(self) -> None:
         """After the run: what the environment records as deployed must be the reviewed merge."""
@@ -157,6 +183,7 @@ class DeploySteps(Waiting):
             elif run.status == "completed" and run.conclusion == "success":
                 self._deploy_started = True
                 self._status.deployed_sha = run.head_sha
+                self._flag_self_approval(run)
                 if workflow.patched(REVIEWED_COMMIT_ONLY):
                     await self._check_deployed_commit()
                 self._status.message = f"deployed {self._status.prod_branch} to {self._settings.environment}"

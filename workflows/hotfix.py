@@ -79,6 +79,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         self._branches_made: list[str] = []
         self._deploy_started = False
         self._noted_approvals: list[str] = []
+        self._fix_authors: list[str] = []
         self._preflight: PreflightResult | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -147,8 +148,14 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
             LaneInput(repository=self._request.repository, workflow_id=self._status.workflow_id),
         )
         self._in_lane = True
-        self._status.awaiting = "earlier hotfixes of this repository to be deployed or withdrawn"
-        await self._until(lambda: self._lane is not None and self._lane.granted, deadline=None)
+        self._await_who(
+            "earlier hotfixes of this repository to be deployed or withdrawn", [self._request.requested_by]
+        )
+        await self._until(
+            lambda: self._lane is not None and self._lane.granted,
+            deadline=self._deadline(self._settings.queued_timeout),
+            what="turn in the repository's lane",
+        )
         self._status.queued_behind = None
 
     async def _cut_branches(self) -> None:
@@ -254,7 +261,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
                 self._status.warnings.append(f"cleanup incomplete, tidy up by hand: {err.cause or err}")
         elif self._deploy_started:
             self._status.message = "a deployment ran, so nothing was deleted"
-        self._stop_reminders()
+        self._remind_on(None)
         self._set_step(step)
         await self._release_lane()
 

@@ -29,9 +29,14 @@ REVIEWED_COMMIT_ONLY = "reviewed-commit-only"
 # 4 (round 2): step 4 reads the prod branch's required checks (and who must report them) first.
 REQUIRED_CHECKS_FROM_RULES = "required-checks-from-rules"
 
+# 5 (round 2): every human wait has a deadline (queued, drift, blocked too), reminders wherever a PR
+# exists, and names who it waits for.
+EVERY_WAIT_NAMED = "every-wait-has-a-deadline-and-reminders"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
     REVIEWED_COMMIT_ONLY,
     REQUIRED_CHECKS_FROM_RULES,
+    EVERY_WAIT_NAMED,
 )

@@ -26,7 +26,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from workflows.versions import ABORT_INTERRUPTS_ACTIONS
+from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
@@ -104,6 +104,8 @@ class Waiting:
         self._abort: AbortSignal | None = None
         self._reminder_pr: int | None = None
         self._next_reminder: datetime | None = None
+        # The PR reminded on by every wait once it exists (EVERY_WAIT_NAMED); None before it.
+        self._standing_pr: int | None = None
 
     # ---- status shown to people ---------------------------------------------------------------
 
@@ -228,8 +230,20 @@ class Waiting:
             self._stop_reminders()
 
     def _stop_reminders(self) -> None:
-        self._reminder_pr = None
-        self._next_reminder = None
+        """Back to the standing reminders on the hotfix's PR, or none before there is one."""
+        self._reminder_pr = self._standing_pr
+        self._next_reminder = (
+            workflow.now() + self._settings.reminder_interval if self._standing_pr is not None else None
+        )
+
+    def _remind_on(self, pr_number: int | None) -> None:
+        """From now on every wait reminds on PR `pr_number` (None: no more reminders at all)."""
+        self._standing_pr = pr_number if workflow.patched(EVERY_WAIT_NAMED) else None
+        self._stop_reminders()
+
+    def _deadline(self, timeout: timedelta) -> datetime | None:
+        """The deadline of a wait that had none before EVERY_WAIT_NAMED (old hotfixes keep none)."""
+        return workflow.now() + timeout if workflow.patched(EVERY_WAIT_NAMED) else None
 
     async def _maybe_remind(self) -> None:
         if self._next_reminder is None or self._reminder_pr is None or workflow.now() < self._next_reminder:
@@ -371,7 +385,12 @@ class Waiting:
         previous = (self._status.awaiting, list(self._status.awaiting_who))
         self._status.message = f"blocked: {cause.message}"
         self._await_who("a human to fix the problem, then the recheck signal", [self._request.requested_by])
-        await self._signal_after("nudge", self._received["nudge"])
+        await self._signal_after(
+            "nudge",
+            self._received["nudge"],
+            deadline=self._deadline(self._settings.blocked_timeout),
+            what="fix of what blocked the hotfix",
+        )
         self._status.awaiting, self._status.awaiting_who = previous[0], previous[1]
         self._status.message = "rechecking after a fix"
         self._publish()

@@ -41,6 +41,8 @@ class RunObservation(BaseModel):
     pending_reviewers: list[str] = Field(default_factory=list)  # who can approve now
     # Completed unsuccessfully because a reviewer rejected it: then nothing was deployed.
     rejected: bool = False
+    # Who approved the run's deployments (read once it completed).
+    approved_by: list[str] = Field(default_factory=list)
 
 
 class RunInput(BaseModel):

@@ -33,3 +33,5 @@ class PreflightResult(BaseModel):
     checks: list[PreflightCheck] = Field(default_factory=list)
     reviewers: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # The environment refuses an approval by whoever triggered the run.
+    prevent_self_review: bool = False

@@ -21,9 +21,14 @@ class ProcessSettings(BaseModel):
     back_merge_branch: str | None = None
     poll_interval: timedelta = timedelta(seconds=30)
     changes_timeout: timedelta = timedelta(days=7)
+    tests_timeout: timedelta = timedelta(days=7)
     approval_timeout: timedelta = timedelta(days=3)
     deploy_approval_timeout: timedelta = timedelta(days=1)
     back_merge_timeout: timedelta = timedelta(days=14)
+    # Waits nobody planned for: behind an earlier hotfix, for a human to fix drift or a blocked step.
+    queued_timeout: timedelta = timedelta(days=7)
+    drift_timeout: timedelta = timedelta(days=1)
+    blocked_timeout: timedelta = timedelta(days=3)
     reminder_interval: timedelta = timedelta(hours=4)
     # Start-to-close of one GitHub action; a worker that dies mid-call is noticed after this long.
     activity_timeout: timedelta = timedelta(minutes=2)
@@ -36,6 +41,9 @@ class ProcessSettings(BaseModel):
     # HOTFIX_APPROVERS: logins and `org/team` slugs who may approve a hotfix (among those with write
     # access); empty: anyone with write access.
     approvers: list[str] = Field(default_factory=list)
+    # HOTFIX_PR_REVIEWERS: logins and `org/team` slugs asked to review each hotfix PR (GitHub asks the
+    # CODEOWNERS owners by itself).
+    pr_reviewers: list[str] = Field(default_factory=list)
     # Where a withdrawn hotfix keeps a branch that holds people's commits, instead of deleting it.
     kept_branch_prefix: str = "hotfix-kept/"
 

@@ -35,6 +35,8 @@ class OpenPullRequestInput(BaseModel):
     base: str
     title: str
     body: str
+    # Asked to review once the PR exists: logins and `org/team` slugs.
+    reviewers: list[str] = Field(default_factory=list)
 
 
 class ReviewState(StrEnum):
@@ -75,6 +77,10 @@ class ReviewObservation(BaseModel):
     ignored_approvals: list[str] = Field(default_factory=list)
     # Counted, but worth a warning (e.g. an author's approval with independent review off).
     flags: list[str] = Field(default_factory=list)
+    # Who wrote or committed the PR's commits (separation of duties reaches the deployment too).
+    authors: list[str] = Field(default_factory=list)
+    # Who GitHub shows as asked to review (users, and teams as `org/slug`): who is awaited.
+    requested_reviewers: list[str] = Field(default_factory=list)
 
 
 class MergeInput(BaseModel):

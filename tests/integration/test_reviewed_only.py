@@ -295,3 +295,25 @@ async def test_a_late_required_check_is_waited_for_and_an_optional_failure_only_
     status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.tested_sha == sha, "PR approval")
     assert "check lint failed (not required)" in status.warnings
     await stop(handle)
+
+
+async def test_a_deployment_approved_by_the_fixs_author_is_flagged(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    # The developer is among the environment's reviewers; GitHub lets them approve their own fix's deploy.
+    sandbox.configure_repo(
+        REPO, environments=[{"name": "prod", "reviewers": ["prod-reviewer-1", "prod-reviewer-2", "dev-1"]}]
+    )
+    handle = await start(local_env.client, task_queue, unique)
+    humans = Humans(sandbox.api_url, REPO)
+    status, sha = await to_approval(handle, humans)
+    assert status.pull_request is not None
+    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number, commit_id=sha)
+    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
+    assert status.run_id is not None
+    await asyncio.to_thread(humans.approve_deployment, status.run_id, token=DEV[1])
+    status = await wait_for(handle, lambda s: s.step == Step.BACK_MERGE, "the deploy")
+    assert any(w.startswith("deployment approved by dev-1, who wrote") for w in status.warnings), (
+        status.warnings
+    )
+    await stop(handle)

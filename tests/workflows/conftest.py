@@ -43,7 +43,7 @@ class Harness:
             description=description,
             requested_by="dev-1",
             day=DAY,
-            settings=SETTINGS,
+            settings=kwargs.pop("settings", SETTINGS),  # type: ignore[arg-type]
             **kwargs,  # type: ignore[arg-type]
         )
         handle = await self.env.client.start_workflow(

@@ -63,6 +63,7 @@ class FakePR:
     state: str = "open"
     merged: bool = False
     merge_sha: str | None = None
+    requested: list[str] = field(default_factory=list)
     # user -> (state, the commit the review was given on): an approval is of one commit, as on GitHub.
     reviews: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -96,6 +97,7 @@ class FakeGitHub:
         self.preflight_failure: str | None = None
         self.down = False  # GitHub answers 502 to everything the doubles are asked
         self.cherry_conflict: bool = False
+        self.refuse: set[str] = set()  # activity names that fail for good until removed
         self.deploy_reviewers = ["prod-reviewer-1", "prod-reviewer-2"]
 
     # -- what humans (and CI) do -----------------------------------------------------------
@@ -155,6 +157,9 @@ class FakeActivities:
 
     def _called(self, name: str) -> None:
         self.gh.calls.append(name)
+        if name.split(":")[0] in self.gh.refuse:
+            # What no retry can fix (a 403, a 422): the hotfix blocks until a human sends recheck.
+            raise ApplicationError(f"GitHub refused {name}", type="GitHubForbidden", non_retryable=True)
 
     @activity.defn
     async def preflight(self, input: PreflightInput) -> PreflightResult:
@@ -221,7 +226,9 @@ class FakeActivities:
             if pr.head == input.head and pr.base == input.base and pr.state == "open":
                 return PullRequestRef(number=pr.number, url=f"https://gh/pull/{pr.number}", created=False)
         number = next(self.gh._ids)
-        self.gh.prs[number] = FakePR(number=number, head=input.head, base=input.base)
+        self.gh.prs[number] = FakePR(
+            number=number, head=input.head, base=input.base, requested=input.reviewers
+        )
         return PullRequestRef(number=number, url=f"https://gh/pull/{number}")
 
     @activity.defn
@@ -308,6 +315,7 @@ class FakeActivities:
         seen = ReviewObservation(
             state=state,
             head_sha=head,
+            requested_reviewers=list(pr.requested),
             approved_by=approved,
             changes_requested_by=changes,
             base_ref=pr.base,

@@ -114,6 +114,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "reviewed_head": reviewed_head,
     # Recorded after `required-checks-from-rules`: the happy path reading the required checks.
     "required_checks": partial(happy_path, description="required checks"),
+    # Recorded after `every-wait-has-a-deadline-and-reminders`.
+    "every_wait": partial(happy_path, description="every wait named"),
 }
 
 

@@ -36,6 +36,7 @@ PATCHES: dict[str, set[str]] = {
         versions.REVIEWED_COMMIT_ONLY,
         versions.REQUIRED_CHECKS_FROM_RULES,
     },
+    "every_wait": set(versions.ALL) - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED},
 }
 
 

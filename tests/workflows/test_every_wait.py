@@ -1,0 +1,97 @@
+"""Every human wait has a deadline, reminders where a PR exists, and a name (#8 item 7).
+
+Before, the drift guard, "blocked" and "queued" waited forever and told nobody, and only the PR
+approval and the back-merge reminded anyone. Time-skipping: days pass in milliseconds.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from tests.workflows.conftest import SETTINGS, Harness
+from tests.workflows.test_hotfix import drive_to_deploy_approval
+from workflows.hotfix import HotfixWorkflow
+
+
+def reminders(h: Harness, number: int) -> list[str]:
+    return [body for n, body in h.gh.comments if n == number and body.startswith("⏰ Reminder")]
+
+
+async def test_the_deploy_approval_reminds_the_environments_reviewers(harness: Harness) -> None:
+    h = harness
+    handle = await h.start()
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.pull_request is not None
+    number = status.pull_request.number
+    before = len(reminders(h, number))
+    await h.env.sleep(SETTINGS.reminder_interval + timedelta(minutes=1))
+    await h.reach(handle, Step.DEPLOY_APPROVAL)
+    posted = reminders(h, number)[before:]
+    assert posted and "@prod-reviewer-1 @prod-reviewer-2" in posted[-1]
+
+
+async def test_the_pr_is_opened_with_the_reviewers_asked_and_the_wait_names_them(harness: Harness) -> None:
+    h = harness
+    settings = SETTINGS.model_copy(update={"pr_reviewers": ["prod-reviewer-1", "acme/sre"]})
+    handle = await h.start(settings=settings)
+    status = await h.reach(handle, Step.CHANGES)
+    h.gh.commit(status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    status = await h.reach(handle, Step.APPROVAL, lambda s: bool(s.awaiting_who))
+    assert status.pull_request is not None
+    assert h.gh.prs[status.pull_request.number].requested == ["prod-reviewer-1", "acme/sre"]
+    assert status.awaiting_who == ["prod-reviewer-1", "acme/sre"]
+    await h.env.sleep(SETTINGS.reminder_interval + timedelta(minutes=1))
+    await h.reach(handle, Step.APPROVAL)
+    assert "@prod-reviewer-1 @acme/sre" in reminders(h, status.pull_request.number)[-1]
+
+
+async def test_a_drift_nobody_resolves_expires_and_reminds_meanwhile(harness: Harness) -> None:
+    h = harness
+    handle = await h.start()
+    status = await h.reach(handle, Step.CHANGES)
+    h.gh.commit(status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    status = await h.reach(handle, Step.APPROVAL)
+    assert status.pull_request is not None
+    number = status.pull_request.number
+    h.gh.deploy_elsewhere("develop")
+    h.gh.review(number, "prod-reviewer-1", "APPROVED")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.DEPLOY, lambda s: "drift" in (s.message or ""))
+    assert status.awaiting_who == ["dev-1"]
+    await h.env.sleep(SETTINGS.reminder_interval + timedelta(minutes=1))
+    await h.reach(handle, Step.DEPLOY)
+    assert "@dev-1" in reminders(h, number)[-1]
+    await h.env.sleep(SETTINGS.drift_timeout)
+    result = await handle.result()
+    assert result.status.step == Step.EXPIRED and "resolution of the drift" in (result.status.reason or "")
+
+
+async def test_a_blocked_hotfix_expires_instead_of_waiting_forever(harness: Harness) -> None:
+    h = harness
+    h.gh.refuse.add("create_branch")
+    handle = await h.start()
+    status = await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
+    assert status.awaiting_who == ["dev-1"]
+    await h.env.sleep(SETTINGS.blocked_timeout + timedelta(minutes=1))
+    result = await handle.result()
+    assert result.status.step == Step.EXPIRED
+    assert "fix of what blocked the hotfix" in (result.status.reason or "")
+
+
+async def test_a_queued_hotfix_expires_when_the_one_ahead_never_moves(harness: Harness) -> None:
+    h = harness
+    # The first hotfix may wait for its changes a long time; the second is not kept for ever behind it.
+    long_changes = SETTINGS.model_copy(update={"changes_timeout": timedelta(days=30)})
+    first = await h.start("first fix", settings=long_changes)
+    await h.reach(first, Step.CHANGES)
+    second = await h.start("second fix")
+    status = await h.reach(second, Step.QUEUED, lambda s: s.queued_behind is not None)
+    assert status.awaiting_who == ["dev-1"]
+    await h.env.sleep(SETTINGS.queued_timeout + timedelta(minutes=1))
+    result = await second.result()
+    assert result.status.step == Step.EXPIRED
+    assert "turn in the repository's lane" in (result.status.reason or "")
+    assert (await first.query(HotfixWorkflow.status)).step == Step.CHANGES
