@@ -49,6 +49,12 @@ class Humans:
         github = Github(base_url=self.github_url, auth=Auth.Token(token), retry=None)
         return github.get_repo(self.repository)
 
+    def _call(self, verb: str, path: str, body: dict[str, Any], *, token: str = DEV[1]) -> Any:
+        """A request under the repository as the person whose token it is (dev-1 unless said)."""
+        repo = self._repo(token)
+        _, data = repo.requester.requestJsonAndCheck(verb, f"{repo.url}{path}", input=body)
+        return data
+
     def push_change(self, branch: str, path: str = FIX_PATH, content: str = FIX_CONTENT) -> str:
         """dev-1 commits the fix on the working branch with the contents API; returns the commit sha."""
         repo = self._repo(DEV[1])
@@ -67,31 +73,23 @@ class Humans:
     ) -> None:
         """prod-reviewer-1 (or whoever `token` is) approves the PR; `commit_id` is the commit they saw
         (GitHub records the review on it; without it, on the PR's head at that moment)."""
-        repo = self._repo(token)
-        body_: dict[str, Any] = {"body": body, "event": "APPROVE"}
+        review: dict[str, Any] = {"body": body, "event": "APPROVE"}
         if commit_id:
-            body_["commit_id"] = commit_id
-        repo.requester.requestJsonAndCheck("POST", f"{repo.url}/pulls/{number}/reviews", input=body_)
+            review["commit_id"] = commit_id
+        self._call("POST", f"/pulls/{number}/reviews", review, token=token)
 
     def edit_pull_request(self, number: int, **fields: Any) -> None:
         """dev-1 edits the PR as people do on GitHub: retarget it (`base=`), close or reopen it (`state=`)."""
-        repo = self._repo(DEV[1])
-        repo.requester.requestJsonAndCheck("PATCH", f"{repo.url}/pulls/{number}", input=fields)
+        self._call("PATCH", f"/pulls/{number}", fields)
 
     def merge_branch(self, base: str, head: str) -> str:
         """dev-1 merges `head` into `base` by hand (`POST /merges`); returns the merge commit sha."""
-        repo = self._repo(DEV[1])
-        _, data = repo.requester.requestJsonAndCheck(
-            "POST", f"{repo.url}/merges", input={"base": base, "head": head}
-        )
+        data = self._call("POST", "/merges", {"base": base, "head": head})
         return str((data or {}).get("sha") or "")
 
     def dispatch_by_hand(self, ref: str, workflow: str = "deploy.yml") -> None:
         """dev-1 presses "Run workflow" on `ref`, as the runbook's step 7 did by hand."""
-        repo = self._repo(DEV[1])
-        repo.requester.requestJsonAndCheck(
-            "POST", f"{repo.url}/actions/workflows/{workflow}/dispatches", input={"ref": ref, "inputs": {}}
-        )
+        self._call("POST", f"/actions/workflows/{workflow}/dispatches", {"ref": ref, "inputs": {}})
 
     def approve_deployment(
         self,

@@ -39,6 +39,17 @@ async def to_approval(handle: WorkflowHandle, humans: Humans) -> tuple[HotfixSta
     return status, sha
 
 
+async def at_approval(
+    env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str, **settings: Any
+) -> tuple[WorkflowHandle, Humans, HotfixStatus, str, int]:
+    """A hotfix started and driven to PR approval: (handle, humans, status, fix sha, PR number)."""
+    handle = await start(env.client, task_queue, unique, **settings)
+    humans = Humans(sandbox.api_url, REPO)
+    status, sha = await to_approval(handle, humans)
+    assert status.pull_request is not None
+    return handle, humans, status, sha, status.pull_request.number
+
+
 def pull(sandbox: Any, number: int) -> Any:
     return sandbox.github().get_repo(REPO).get_pull(number)
 
@@ -51,11 +62,8 @@ async def stop(handle: WorkflowHandle) -> HotfixStatus:
 async def test_a_push_after_the_approval_is_tested_and_approved_before_it_is_merged(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, first = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, first, number = scene
     # The reviewer looked at `first`; meanwhile the developer pushed again; the approval is of `first`.
     second = await asyncio.to_thread(humans.push_change, status.work_branch, content=SECOND_FIX)
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=first)
@@ -87,11 +95,8 @@ async def test_a_push_after_the_approval_is_tested_and_approved_before_it_is_mer
 async def test_the_fixs_author_cannot_approve_it(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=DEV[1])
     status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the author's approval seen")
     assert status.ignored_approvals == ["dev-1: wrote or committed a commit of this hotfix"]
@@ -106,13 +111,9 @@ async def test_the_fixs_author_cannot_approve_it(
 async def test_without_independent_review_the_authors_approval_counts_and_is_flagged(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique, require_independent_review=False)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    await asyncio.to_thread(
-        humans.approve_pull_request, status.pull_request.number, commit_id=sha, token=DEV[1]
-    )
+    scene = await at_approval(local_env, sandbox, task_queue, unique, require_independent_review=False)
+    handle, humans, status, sha, number = scene
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=DEV[1])
     status = await wait_for(handle, lambda s: s.merged_sha is not None, "the merge")
     assert "approved by dev-1, who wrote or committed a commit of this hotfix" in status.warnings
     await stop(handle)
@@ -121,11 +122,8 @@ async def test_without_independent_review_the_authors_approval_counts_and_is_fla
 async def test_a_retargeted_pull_request_is_not_merged(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     await asyncio.to_thread(humans.edit_pull_request, number, base="main")
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     status = await wait_for(handle, lambda s: "now targets main" in (s.message or ""), "the retarget seen")
@@ -140,11 +138,8 @@ async def test_a_retargeted_pull_request_is_not_merged(
 async def test_a_pull_request_closed_by_hand_waits_to_be_reopened(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     await asyncio.to_thread(humans.edit_pull_request, number, state="closed")
     status = await wait_for(handle, lambda s: "was closed on GitHub" in (s.message or ""), "the close seen")
     await asyncio.sleep(1.0)
@@ -177,13 +172,11 @@ async def test_an_abort_keeps_the_developers_commits(
 async def test_a_manual_run_dispatched_just_before_is_not_adopted(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     # The drift guard's look at the deployments is slow this once: time for a person to press the button.
     sandbox.add_fault("GET", DEPLOYMENTS, delay=2.0, count=1)
-    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number, commit_id=sha)
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     await wait_for(handle, lambda s: s.merged_sha is not None, "the merge")
     await asyncio.to_thread(humans.dispatch_by_hand, status.prod_branch)
     # GHES before 3.21: the dispatch answers without the run, so the hotfix must find its run itself.
@@ -212,12 +205,10 @@ async def test_a_push_to_the_prod_branch_after_the_merge_is_not_deployed(
 
     with seeded_sandbox(tmp_path, unprotected) as sandbox:
         async with hotfix_worker(local_env, sandbox, task_queue):
-            handle = await start(local_env.client, task_queue, unique)
-            humans = Humans(sandbox.api_url, REPO)
-            status, sha = await to_approval(handle, humans)
-            assert status.pull_request is not None
+            scene = await at_approval(local_env, sandbox, task_queue, unique)
+            handle, humans, status, sha, number = scene
             sandbox.add_fault("GET", DEPLOYMENTS, delay=2.0, count=1)
-            await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number, commit_id=sha)
+            await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
             status = await wait_for(handle, lambda s: s.merged_sha is not None, "the merge")
             # Someone pushes to the prod branch by hand before the dispatch: that commit was never reviewed.
             await asyncio.to_thread(humans.push_change, status.prod_branch, content=SECOND_FIX)
@@ -234,11 +225,9 @@ async def test_a_push_to_the_prod_branch_after_the_merge_is_not_deployed(
 async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_the_fix(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number, commit_id=sha)
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
     assert status.run_id is not None
     await asyncio.to_thread(humans.approve_deployment, status.run_id)
@@ -304,11 +293,9 @@ async def test_a_deployment_approved_by_the_fixs_author_is_flagged(
     sandbox.configure_repo(
         REPO, environments=[{"name": "prod", "reviewers": ["prod-reviewer-1", "prod-reviewer-2", "dev-1"]}]
     )
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number, commit_id=sha)
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
     assert status.run_id is not None
     await asyncio.to_thread(humans.approve_deployment, status.run_id, token=DEV[1])

@@ -15,10 +15,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import PreflightInput, ProcessSettings
-from local.humans import REVIEWER_2, Humans, wait_for
+from local.humans import REVIEWER_2, wait_for
 from sandbox.seed import ACTIONS_BOT_TOKEN, READER_TOKEN, repo_spec
-from tests.integration.conftest import REPO, hotfix_worker, seeded_sandbox, start, writes
-from tests.integration.test_reviewed_only import pull, stop, to_approval
+from tests.integration.conftest import REPO, hotfix_worker, seeded_sandbox, writes
+from tests.integration.test_reviewed_only import at_approval, pull, stop
 from workflows.doctor import DoctorWorkflow
 
 pytestmark = pytest.mark.integration
@@ -35,11 +35,8 @@ async def not_merged_after_a_while(sandbox: Any, number: int) -> None:
 async def test_a_read_only_users_approval_does_not_count(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=READER_TOKEN)
     status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the reader's approval seen")
     assert status.ignored_approvals == ["reader-1: read access only, approvals need write access"]
@@ -67,11 +64,8 @@ async def test_a_bots_approval_never_counts_even_with_write_access(
             "github-actions[bot]": "write",
         },
     )
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None
-    number = status.pull_request.number
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=ACTIONS_BOT_TOKEN)
     status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the bot's approval seen")
     assert status.ignored_approvals == ["github-actions[bot]: a bot, not a person"]
@@ -88,11 +82,8 @@ async def test_a_rule_asking_two_approvals_is_not_met_by_one(
             {"pattern": "prod/hotfix/*", "required_pull_request": True, "required_approving_review_count": 2}
         ],
     )
-    handle = await start(local_env.client, task_queue, unique)
-    humans = Humans(sandbox.api_url, REPO)
-    status, sha = await to_approval(handle, humans)
-    assert status.pull_request is not None and status.required_approvals == 2
-    number = status.pull_request.number
+    handle, humans, status, sha, number = await at_approval(local_env, sandbox, task_queue, unique)
+    assert status.required_approvals == 2
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     await not_merged_after_a_while(sandbox, number)
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=REVIEWER_2[1])
@@ -109,11 +100,8 @@ async def test_with_hotfix_approvers_a_writer_outside_the_team_does_not_count(
 
     with seeded_sandbox(tmp_path, with_team) as sandbox:
         async with hotfix_worker(local_env, sandbox, task_queue):
-            handle = await start(local_env.client, task_queue, unique, approvers=["acme/prod-owners"])
-            humans = Humans(sandbox.api_url, REPO)
-            status, sha = await to_approval(handle, humans)
-            assert status.pull_request is not None
-            number = status.pull_request.number
+            scene = await at_approval(local_env, sandbox, task_queue, unique, approvers=["acme/prod-owners"])
+            handle, humans, status, sha, number = scene
             await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
             status = await wait_for(
                 handle, lambda s: bool(s.ignored_approvals), "the outsider's approval seen"
