@@ -15,6 +15,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows.versions import LANE_PROBES_ON_JOIN
+
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
@@ -44,6 +46,7 @@ class LaneWorkflow:
         self._queue: list[str] = list(state.queue)
         self._told: dict[str, tuple[bool, str | None]] = {}
         self._grants = 0
+        self._joined = False
 
     @workflow.run
     async def run(self, state: LaneState) -> None:
@@ -62,6 +65,12 @@ class LaneWorkflow:
                 await workflow.wait_condition(partial(self._moved, head), timeout=PROBE)
             except TimeoutError:
                 await self._drop_if_gone(head)
+            else:
+                # Someone joined behind the head: make sure the head still runs, now, not within the hour.
+                if self._joined and workflow.patched(LANE_PROBES_ON_JOIN):
+                    self._joined = False
+                    if self._queue and self._queue[0] == head:
+                        await self._drop_if_gone(head)
             if self._grants >= GRANTS_PER_RUN or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(LaneState(queue=self._queue))
@@ -114,6 +123,7 @@ class LaneWorkflow:
         wid = self._workflow_id(LaneEnqueueSignal, signal, "enqueue")
         if wid and wid not in self._queue:
             self._queue.append(wid)
+            self._joined = len(self._queue) > 1
 
     @workflow.signal
     def release(self, signal: Any = None) -> None:

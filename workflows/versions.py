@@ -33,6 +33,10 @@ REQUIRED_CHECKS_FROM_RULES = "required-checks-from-rules"
 # exists, and names who it waits for.
 EVERY_WAIT_NAMED = "every-wait-has-a-deadline-and-reminders"
 
+# 6 (round 2, LaneWorkflow): when a hotfix joins behind the head, the lane checks at once that the head
+# still runs (one terminated from outside never releases it).
+LANE_PROBES_ON_JOIN = "lane-probes-on-join"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -40,3 +44,5 @@ ALL = (
     REQUIRED_CHECKS_FROM_RULES,
     EVERY_WAIT_NAMED,
 )
+# Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
+LANE = (LANE_PROBES_ON_JOIN,)

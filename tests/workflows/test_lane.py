@@ -34,3 +34,17 @@ async def test_hotfixes_of_other_repositories_do_not_queue(harness: Harness) -> 
         assert status.queued_behind is None
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
         await handle.result()
+
+
+async def test_a_hotfix_joining_behind_a_terminated_head_goes_at_once(harness: Harness) -> None:
+    h = harness
+    first = await h.start("first fix")
+    await h.reach(first, Step.CHANGES)
+    # Terminated from outside before anyone queued: the lane still holds it at its head.
+    await first.terminate("operator ended it")
+    second = await h.start("second fix")
+    # The lane looks at its head when the second joins: no hour-long probe to wait for.
+    status = await h.reach(second, Step.CHANGES)
+    assert status.queued_behind is None
+    await second.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+    await second.result()
