@@ -45,6 +45,10 @@ class Started:
         return dict(self.__dict__)
 
 
+# "Back-merge hotfix DESCRIPTION into BRANCH" must stay within GitHub's 256-character PR titles.
+DESCRIPTION_MAX = 180
+
+
 def build_request(
     repository: str,
     description: str,
@@ -58,7 +62,14 @@ def build_request(
 ) -> HotfixRequest:
     """Validate what a human typed and turn it into the workflow's input (CliError code 2 if bad)."""
     repository = valid_repository(repository)
-    description = description.strip()
+    # One line: a description names branches and titles a PR, where newlines do not belong.
+    description = " ".join(description.split())
+    if len(description) > DESCRIPTION_MAX:
+        raise CliError(
+            f"description is {len(description)} characters; at most {DESCRIPTION_MAX} fit a pull request "
+            "title (GitHub caps titles at 256): say the rest in the PR",
+            EXIT_USAGE,
+        )
     try:
         naming.slugify(description)
     except naming.NamingError as err:

@@ -5,6 +5,7 @@ Pure and deterministic, so the workflow may call it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import quote
 
@@ -118,11 +119,25 @@ def workflow_url(ui_url: str, namespace: str, workflow_id: str) -> str:
     )
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def escape(text: str) -> str:
+    """`text` as one line of literal markdown: what a person typed cannot add lines, links or bold."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+def pr_title(text: str) -> str:
+    """A PR title: one line, within GitHub's 256 characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= 256 else line[:255] + "…"
+
+
 def pr_body(request: HotfixRequest, status: HotfixStatus, link: str, *, back_merge: bool = False) -> str:
     """The description of the hotfix PR, or of its back-merge PR."""
     lines = [
-        f"**Hotfix:** {request.description}",
-        f"**Requested by:** @{request.requested_by}",
+        f"**Hotfix:** {escape(request.description)}",
+        f"**Requested by:** @{escape(request.requested_by)}",
         f"**Base:** `{status.base_ref}` @ `{status.base_sha}` ({status.base_source})",
         f"**Workflow:** {link}",
     ]

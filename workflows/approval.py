@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.pulls import PullRequestActivities
     from activities.rules import RulesActivities
     from activities.waits import GitHubWaits
+    from hotfix import render
     from hotfix.models import (
         BranchRulesInput,
         CommentInput,
@@ -97,7 +98,7 @@ class ApprovalSteps(Waiting):
                 repository=self._request.repository,
                 head=self._status.work_branch,
                 base=self._status.prod_branch,
-                title=f"Hotfix: {self._request.description}",
+                title=render.pr_title(f"Hotfix: {self._request.description}"),
                 body=self._pr_body(),
                 reviewers=list(self._settings.pr_reviewers),
             ),
@@ -180,7 +181,7 @@ class ApprovalSteps(Waiting):
                 repository=self._request.repository,
                 number=pr.number,
                 sha=review.head_sha,
-                title=f"Hotfix: {self._request.description}",
+                title=render.pr_title(f"Hotfix: {self._request.description}"),
             ),
         )
         if merged.merged:

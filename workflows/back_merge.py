@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
     from activities.pulls import PullRequestActivities
     from activities.waits import GitHubWaits
+    from hotfix import render
     from hotfix.models import (
         CompareInput,
         OpenPullRequestInput,
@@ -44,7 +45,7 @@ class BackMergeStep(Waiting):
                 repository=self._request.repository,
                 head=self._status.prod_branch,
                 base=target,
-                title=f"Back-merge hotfix {self._request.description} into {target}",
+                title=render.pr_title(f"Back-merge hotfix {self._request.description} into {target}"),
                 body=self._pr_body(back_merge=True),
             ),
         )

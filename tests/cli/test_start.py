@@ -103,3 +103,23 @@ async def test_a_second_start_of_the_same_hotfix_is_refused(server: Server, uniq
     assert again.exit_code == 1
     line = one_error_line(again)
     assert started["workflow_id"] in line and "already running" in line
+
+
+def test_start_refuses_a_description_too_long_for_a_pull_request_title() -> None:
+    result = invoke(["start", "acme/gaia-gateway", "x" * 181])
+    assert result.exit_code == 2
+    assert "description is 181 characters; at most 180" in one_error_line(result)
+
+
+def test_a_description_is_one_line() -> None:
+    request = build_request(
+        "acme/gaia-gateway",
+        "Fix login\n**Requested by:** @someone-else",
+        requested_by="dev-1",
+        base=None,
+        cherry_picks=[],
+        ui_url="http://localhost:8233",
+        namespace="default",
+        day=date(2026, 11, 23),
+    )
+    assert request.description == "Fix login **Requested by:** @someone-else"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from hotfix.models import HotfixStatus, PullRequestRef, Step, StepEvent
+from hotfix import render
+from hotfix.models import HotfixRequest, HotfixStatus, PullRequestRef, Step, StepEvent
 from hotfix.render import duration, to_markdown
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -67,3 +68,28 @@ def test_durations_are_short() -> None:
 def test_details_stay_within_the_ui_limit() -> None:
     text = to_markdown(status(warnings=["w" * 1000] * 40))
     assert len(text.encode()) <= 19_000
+
+
+def test_a_description_cannot_fake_lines_of_the_pr_body() -> None:
+    request = HotfixRequest(
+        repository="acme/gaia-gateway",
+        description="fix\n**Requested by:** @evil [docs](http://evil.example)",
+        requested_by="dev-1",
+        day=date(2026, 11, 23),
+    )
+    status = HotfixStatus(
+        repository="acme/gaia-gateway",
+        description="x",
+        requested_by="dev-1",
+        work_branch="hotfix/x",
+        prod_branch="prod/hotfix/x",
+    )
+    body = render.pr_body(request, status, "`id`")
+    lines = body.splitlines()
+    assert [line for line in lines if line.startswith("**Requested by:**")] == ["**Requested by:** @dev\\-1"]
+    assert "\\*\\*Requested by:\\*\\* @evil \\[docs\\]\\(http://evil\\.example\\)" in lines[0]
+
+
+def test_pull_request_titles_are_one_line_within_githubs_limit() -> None:
+    assert render.pr_title("Hotfix: a\nb") == "Hotfix: a b"
+    assert len(render.pr_title("Hotfix: " + "x" * 300)) == 256
