@@ -6,12 +6,25 @@ approval and the back-merge reminded anyone. Time-skipping: days pass in millise
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
 from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from local.environments import time_skipping_server
 from tests.workflows.conftest import SETTINGS, Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval
 from workflows.hotfix import HotfixWorkflow
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own: these tests skip weeks, and time is global to a
+    server, so they do not share one with the rest of the suite."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 def reminders(h: Harness, number: int) -> list[str]:
