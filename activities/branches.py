@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from activities.github import errors
 from activities.github.client import GitHubClient
 from activities.github.comments import recent_comment
-from activities.github.refs import branch_sha, delete_branch, resolve
+from activities.github.refs import branch_head, branch_sha, branches_under, delete_branch, resolve
 from activities.github.rest import OnGitHub, RepoApi, qref
 from activities.log import logger
 from hotfix.models import (
@@ -94,10 +94,8 @@ class BranchActivities(OnGitHub):
         if made.ok:
             _log().info("branch created", branch=input.branch, sha=input.sha)
             return CreateBranchResult(branch=input.branch, sha=input.sha, created=True)
-        existing = api.call(
-            "GET", f"/git/ref/heads/{qref(input.branch)}", what=f"get ref heads/{input.branch}", expect=(404,)
-        )
-        if not existing.ok or not isinstance(existing.data, dict):
+        sha = branch_head(api, input.branch)
+        if sha is None:
             # The 422 was about something else (a bad name or sha): say so.
             raise errors.translate(
                 GithubException(422, {"message": made.message}),
@@ -105,7 +103,6 @@ class BranchActivities(OnGitHub):
                 what,
                 missing=f"check the branch name {input.branch!r} and the sha {input.sha}",
             )
-        sha = existing.data["object"]["sha"]
         if sha == input.sha:
             return CreateBranchResult(branch=input.branch, sha=sha, created=False)
         raise ApplicationError(
@@ -219,15 +216,12 @@ class BranchActivities(OnGitHub):
             return {}
         keep: dict[str, str] = {}
         for branch in input.branches:
-            ref = api.call(
-                "GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,)
-            )
-            if not ref.ok or not isinstance(ref.data, dict):
+            sha = branch_head(api, branch)
+            if sha is None:
                 kept = self._kept_earlier(api, input, branch)
                 if kept:
                     keep[branch] = kept
                 continue
-            sha = str(ref.data["object"]["sha"])
             if sha == input.base_sha:
                 continue
             diff = api.json(
@@ -242,30 +236,19 @@ class BranchActivities(OnGitHub):
 
     def _kept_earlier(self, api: RepoApi, input: CleanupInput, branch: str) -> str | None:
         """A retry after the rename: the branch is gone and its kept copy exists."""
-        prefix = f"{input.kept_prefix}{branch}-"
-        reply = api.call(
-            "GET",
-            f"/git/matching-refs/heads/{qref(prefix)}",
-            what=f"list refs heads/{prefix}*",
-            expect=(404,),
-        )
-        names = (
-            [str(r.get("ref", "")).removeprefix("refs/heads/") for r in (reply.data or [])]
-            if reply.ok
-            else []
-        )
+        names = branches_under(api, f"{input.kept_prefix}{branch}-")
         return names[0] if len(names) == 1 else None
 
     def _rename(self, api: RepoApi, branch: str, kept: str) -> None:
         """Copy the branch to `kept`, then delete it; each step is safe to repeat."""
-        ref = api.call("GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,))
-        if ref.ok and isinstance(ref.data, dict):
+        sha = branch_head(api, branch)
+        if sha is not None:
             api.call(
                 "POST",
                 "/git/refs",
                 what=f"create ref heads/{kept}",
                 permission="contents:write",
-                body={"ref": f"refs/heads/{kept}", "sha": ref.data["object"]["sha"]},
+                body={"ref": f"refs/heads/{kept}", "sha": sha},
                 expect=(422,),
             )
         delete_branch(api, branch)

@@ -9,6 +9,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
 from activities.rules import read_rules
@@ -333,10 +334,7 @@ class PreflightActivities(OnGitHub):
         return checks
 
     def _branch_exists_check(self, api: RepoApi, branch: str, name: str, setting: str) -> PreflightCheck:
-        reply = api.call(
-            "GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,)
-        )
-        if reply.ok:
+        if branch_head(api, branch) is not None:
             return PreflightCheck(name=name, outcome="pass", detail=f"branch {branch} exists")
         return PreflightCheck(
             name=name,

@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities.github.refs import branch_head, branches_under
 from activities.github.rest import OnGitHub, RepoApi, qref
 from hotfix.models import BranchRules, BranchRulesInput, RequiredCheck
 
@@ -19,7 +20,7 @@ def read_rules(api: RepoApi, branch: str, pattern_prefix: str | None = None) -> 
     """The strictest of the active rulesets for `branch` and the classic protection that covers it."""
     rules = BranchRules()
     _add_rulesets(api, branch, rules)
-    target = branch if _branch_exists(api, branch) else _existing_under(api, pattern_prefix)
+    target = branch if branch_head(api, branch) is not None else _existing_under(api, pattern_prefix)
     if target is None:
         rules.unreadable.append(
             f"classic protection of {branch}: GitHub shows it only on an existing branch, and no "
@@ -108,22 +109,9 @@ def _require_check(rules: BranchRules, context: str, app_id: Any) -> None:
         same[0].app_id = wanted.app_id
 
 
-def _branch_exists(api: RepoApi, branch: str) -> bool:
-    reply = api.call("GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,))
-    return reply.ok
-
-
 def _existing_under(api: RepoApi, prefix: str | None) -> str | None:
     """The newest-named existing branch under `prefix` (earlier hotfixes' prod branches), if any."""
-    if not prefix:
-        return None
-    reply = api.call(
-        "GET", f"/git/matching-refs/heads/{qref(prefix)}", what=f"list refs heads/{prefix}*", expect=(404,)
-    )
-    names = sorted(
-        str(ref.get("ref", "")).removeprefix("refs/heads/")
-        for ref in (reply.data if reply.ok and isinstance(reply.data, list) else [])
-    )
+    names = branches_under(api, prefix) if prefix else []
     return names[-1] if names else None
 
 

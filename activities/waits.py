@@ -23,7 +23,8 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.checks import CheckVerdict, verdict
 from activities.github.client import GitHubClient
-from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
+from activities.github.refs import branch_head
+from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
 from hotfix.models import (
@@ -143,9 +144,9 @@ class GitHubWaits(OnGitHub):
         )
 
     def _head(self, api: RepoApi, ref: str) -> str:
-        reply = api.call("GET", f"/git/ref/heads/{qref(ref)}", what=f"get ref heads/{ref}", expect=(404,))
-        if reply.ok and isinstance(reply.data, dict) and reply.data.get("object"):
-            return str(reply.data["object"]["sha"])
+        head = branch_head(api, ref)
+        if head is not None:
+            return head
         # Not a branch: a tag or a sha, which GitHub resolves for us.
         return str(api.json("GET", f"/commits/{q(ref)}", what=f"resolve {ref}")["sha"])
 

@@ -21,6 +21,23 @@ def branch_sha(api: RepoApi, branch: str, *, missing: str | None = None) -> str:
     return str(ref["object"]["sha"])
 
 
+def branch_head(api: RepoApi, branch: str) -> str | None:
+    """The head sha of `branch`, or None when there is no such branch."""
+    reply = api.call("GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", expect=(404,))
+    if reply.ok and isinstance(reply.data, dict) and reply.data.get("object"):
+        return str(reply.data["object"]["sha"])
+    return None
+
+
+def branches_under(api: RepoApi, prefix: str) -> list[str]:
+    """The names of the branches that start with `prefix`, sorted."""
+    reply = api.call(
+        "GET", f"/git/matching-refs/heads/{qref(prefix)}", what=f"list refs heads/{prefix}*", expect=(404,)
+    )
+    found = reply.data if reply.ok and isinstance(reply.data, list) else []
+    return sorted(str(ref.get("ref", "")).removeprefix("refs/heads/") for ref in found)
+
+
 def delete_branch(api: RepoApi, branch: str) -> bool:
     """True when this call deleted it; a branch already gone is fine."""
     reply = api.call(
