@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from sandbox import identity
-from sandbox.models import permissions
+from sandbox.models import globs, permissions
 from sandbox.state import Record, Store
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -24,24 +24,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
     directory = pattern.endswith("/")
     body = pattern.strip("/")
     anchored = pattern.startswith("/") or "/" in body
-    out = ""
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif body.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif body[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif body[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(body[i])
-            i += 1
+    out = globs.translate(body, gitignore=True)
     prefix = "" if anchored else "(?:.*/)?"
     if directory:
         suffix = "/.*"

@@ -9,28 +9,14 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from sandbox.models import globs
 from sandbox.state import Record
 
 
 @lru_cache(maxsize=256)
 def _pattern(glob: str) -> re.Pattern[str]:
     # GitHub matches like Ruby's File.fnmatch with FNM_PATHNAME: '*' stops at '/', '**' does not.
-    out = ""
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif glob[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif glob[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(glob[i])
-            i += 1
-    return re.compile(out)
+    return re.compile(globs.translate(glob))
 
 
 def matches(glob: str, name: str) -> bool:
