@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -29,7 +29,9 @@ from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
 from hotfix.models import (
     ChecksResult,
+    PullRequestRef,
     ReviewObservation,
+    ReviewState,
     RunObservation,
     WaitChecksInput,
     WaitReviewInput,
@@ -186,6 +188,9 @@ class GitHubWaits(OnGitHub):
                 required=input.required_approvals,
                 may_approve=self._approvers.checker(api, input.approvers),
             )
+            successor = None
+            if decision.state == ReviewState.CLOSED:
+                successor = self._successor(api, pull, input.number)
             mergeable = pull.get("mergeable")
             if mergeable is None and last is not None:
                 # null means GitHub is still computing it: nothing new to report.
@@ -209,6 +214,7 @@ class GitHubWaits(OnGitHub):
                         if t.get("slug")
                     ]
                 ),
+                successor=successor,
             )
 
         return await poll(
@@ -218,6 +224,26 @@ class GitHubWaits(OnGitHub):
             what=f"reviews of #{input.number}",
             describe=lambda seen: f"{seen.state.value} {seen.head_sha[:12]}",
         )
+
+    @staticmethod
+    def _successor(api: RepoApi, pull: dict[str, Any], number: int) -> PullRequestRef | None:
+        """The oldest open PR from the closed PR's head branch: what people open after closing one."""
+        label = (pull.get("head") or {}).get("label")
+        if not label:
+            return None
+        found = [
+            p
+            for p in api.pages(
+                "/pulls",
+                what=f"list open pull requests from {label}",
+                params={"state": "open", "head": label, "sort": "created", "direction": "asc"},
+                permission="pull_requests:read",
+            )
+            if p.get("number") != number
+        ]
+        if not found:
+            return None
+        return PullRequestRef(number=int(found[0]["number"]), url=str(found[0]["html_url"]), created=False)
 
     @activity.defn
     async def wait_run(self, input: WaitRunInput) -> RunObservation:

@@ -55,9 +55,12 @@ class Humans:
         _, data = repo.requester.requestJsonAndCheck(verb, f"{repo.url}{path}", input=body)
         return data
 
-    def push_change(self, branch: str, path: str = FIX_PATH, content: str = FIX_CONTENT) -> str:
-        """dev-1 commits the fix on the working branch with the contents API; returns the commit sha."""
-        repo = self._repo(DEV[1])
+    def push_change(
+        self, branch: str, path: str = FIX_PATH, content: str = FIX_CONTENT, *, token: str = DEV[1]
+    ) -> str:
+        """dev-1 (or whoever `token` is) commits the fix on `branch` with the contents API; returns the
+        commit sha."""
+        repo = self._repo(token)
         current = repo.get_contents(path, ref=branch)
         result = repo.update_file(path, "Fix login redirect loop", content, current.sha, branch=branch)
         sha: str = result["commit"].sha
@@ -81,6 +84,11 @@ class Humans:
     def edit_pull_request(self, number: int, **fields: Any) -> None:
         """dev-1 edits the PR as people do on GitHub: retarget it (`base=`), close or reopen it (`state=`)."""
         self._call("PATCH", f"/pulls/{number}", fields)
+
+    def open_pull_request(self, head: str, base: str, title: str = "Hotfix, opened again by hand") -> int:
+        """dev-1 opens a PR from `head` into `base`, as people do after closing one; returns its number."""
+        data = self._call("POST", "/pulls", {"head": head, "base": base, "title": title})
+        return int(data["number"])
 
     def merge_branch(self, base: str, head: str) -> str:
         """dev-1 merges `head` into `base` by hand (`POST /merges`); returns the merge commit sha."""

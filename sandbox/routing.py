@@ -62,6 +62,10 @@ class Ctx:
         """404 unless the caller has at least the role `needed` in the repository (GitHub's answer)."""
         permissions.require(self.sb.store, self.repo, self.user.get("login"), needed)
 
+    def at_least(self, role: str) -> bool:
+        """Whether the caller has at least the role `role` in the repository."""
+        return permissions.at_least(self.sb.store, self.repo, self.user.get("login"), role)
+
     @property
     def git(self) -> GitRepo:
         return self.sb.store.git(self.repo)

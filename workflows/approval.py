@@ -122,15 +122,15 @@ class ApprovalSteps(Waiting):
         with self._reminders(pr.number):
             await self._watch(
                 GitHubWaits.wait_review,
-                partial(self._approval_input, pr.number, required),
-                partial(self._merge_if_approved, pr),
+                partial(self._approval_input, required),
+                self._merge_if_approved,
                 deadline=lambda: deadline,
                 what="PR approval",
             )
 
-    async def _merge_if_approved(
-        self, pr: PullRequestRef, review: ReviewObservation
-    ) -> bool | LookAgain | None:
+    async def _merge_if_approved(self, review: ReviewObservation) -> bool | LookAgain | None:
+        # The PR of now: a PR people opened from the same branch after closing this one takes over.
+        pr = self._require(self._status.pull_request)
         guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
         if guarded:
             self._fix_authors = list(review.authors)
@@ -145,6 +145,9 @@ class ApprovalSteps(Waiting):
             if not guarded:
                 raise Stop(Step.ABORTED, f"PR #{pr.number} was closed on GitHub without merging")
             # Closing and reopening is how people re-trigger CI: it is not an abort.
+            if review.successor is not None:
+                self._status.pull_request = self._adopt(pr, review.successor)
+                return LOOK_AGAIN
             self._status.message = f"PR #{pr.number} was closed on GitHub: reopen it to continue, or abort"
             self._await_who(f"PR #{pr.number} to be reopened", [self._request.requested_by])
             return None
@@ -192,7 +195,8 @@ class ApprovalSteps(Waiting):
         self._publish()
         return None
 
-    def _approval_input(self, number: int, required: int, last: ReviewObservation | None) -> WaitReviewInput:
+    def _approval_input(self, required: int, last: ReviewObservation | None) -> WaitReviewInput:
+        number = self._require(self._status.pull_request).number
         return self._review_input(number, last).model_copy(
             update={"required_approvals": required, "approvers": list(self._settings.approvers)}
         )

@@ -10,7 +10,7 @@ from functools import partial
 from temporalio import workflow
 
 from workflows.versions import REVIEWED_COMMIT_ONLY
-from workflows.waiting import Stop, Waiting
+from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
@@ -20,10 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from hotfix.models import (
         CompareInput,
         OpenPullRequestInput,
-        PullRequestRef,
         ReviewObservation,
         ReviewState,
         Step,
+        WaitReviewInput,
     )
 
 
@@ -58,13 +58,18 @@ class BackMergeStep(Waiting):
         with self._reminders(pr.number):
             await self._watch(
                 GitHubWaits.wait_review,
-                partial(self._review_input, pr.number),
-                partial(self._back_merged, pr, target),
+                self._back_merge_input,
+                partial(self._back_merged, target),
                 deadline=lambda: deadline,
                 what="back-merge",
             )
 
-    async def _back_merged(self, pr: PullRequestRef, target: str, review: ReviewObservation) -> bool | None:
+    def _back_merge_input(self, last: ReviewObservation | None) -> WaitReviewInput:
+        return self._review_input(self._require(self._status.back_merge_pull_request).number, last)
+
+    async def _back_merged(self, target: str, review: ReviewObservation) -> bool | LookAgain | None:
+        # The PR of now: one opened from the prod branch after this one was closed takes over.
+        pr = self._require(self._status.back_merge_pull_request)
         guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
         if review.state == ReviewState.MERGED:
             # Whatever the PR says (it may have been retargeted), done means the default branch has the fix.
@@ -88,6 +93,9 @@ class BackMergeStep(Waiting):
             if await self._contains_the_fix(target):
                 self._status.message = f"{target} contains the hotfix (back-merge PR #{pr.number} closed)"
                 return True
+            if review.successor is not None:
+                self._status.back_merge_pull_request = self._adopt(pr, review.successor)
+                return LOOK_AGAIN
             self._status.message = (
                 f"back-merge PR #{pr.number} was closed without merging: reopen and merge it, or merge "
                 f"{self._status.prod_branch} into {target} by hand and send recheck"

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         HotfixRequest,
         HotfixStatus,
         ProcessSettings,
+        PullRequestRef,
         ReviewObservation,
         Step,
         StepEvent,
@@ -235,6 +236,19 @@ class Waiting:
         self._next_reminder = (
             workflow.now() + self._settings.reminder_interval if self._standing_pr is not None else None
         )
+
+    def _adopt(self, closed: PullRequestRef, successor: PullRequestRef) -> PullRequestRef:
+        """PR `successor`, opened from the same branch after `closed` was closed, is the one from now on."""
+        self._status.message = (
+            f"PR #{closed.number} was closed on GitHub; PR #{successor.number}, opened from the same "
+            "branch, takes its place"
+        )
+        if self._standing_pr == closed.number:
+            self._standing_pr = successor.number
+        if self._reminder_pr == closed.number:
+            self._reminder_pr = successor.number
+        self._publish()
+        return successor
 
     def _remind_on(self, pr_number: int | None) -> None:
         """From now on every wait reminds on PR `pr_number` (None: no more reminders at all)."""

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from hotfix.models.rules import RequiredCheck
+from hotfix.models.status import PullRequestRef
 
 
 class WaitChecksInput(BaseModel):
@@ -81,6 +82,8 @@ class ReviewObservation(BaseModel):
     authors: list[str] = Field(default_factory=list)
     # Who GitHub shows as asked to review (users, and teams as `org/slug`): who is awaited.
     requested_reviewers: list[str] = Field(default_factory=list)
+    # Once closed without merging: an open PR from the same head branch, which people opened instead.
+    successor: PullRequestRef | None = None
 
 
 class MergeInput(BaseModel):

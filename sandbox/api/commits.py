@@ -130,7 +130,7 @@ def put_contents(ctx: Ctx) -> Any:
     head = ctx.git.branch_sha(branch)
     if head is None:
         raise errors.NotFound(f"Branch {branch} not found")
-    if gate.blocks_direct_push(ctx.repo, branch):
+    if gate.blocks_direct_push(ctx.repo, branch, admin=ctx.at_least("admin")):
         raise errors.Conflict(
             "Repository rule violations found\n\nChanges must be made through a pull request.\n\n"
         )

@@ -86,7 +86,9 @@ def update_ref(ctx: Ctx) -> Any:
         raise errors.Unprocessable("Reference does not exist")
     if ctx.git.commit(sha) is None:
         raise errors.Unprocessable("Object does not exist")
-    if full.startswith(HEADS) and gate.blocks_direct_push(ctx.repo, full[len(HEADS) :]):
+    if full.startswith(HEADS) and gate.blocks_direct_push(
+        ctx.repo, full[len(HEADS) :], admin=ctx.at_least("admin")
+    ):
         raise errors.Unprocessable(f"Protected branch update failed for {full}.")
     if not force and not ctx.git.is_ancestor(current, sha):
         raise errors.Unprocessable("Update is not a fast forward")

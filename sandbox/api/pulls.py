@@ -76,7 +76,13 @@ def pull_files(ctx: Ctx) -> Any:
 @route("POST", R + "/pulls/{pull_number}/requested_reviewers")
 def request_reviewers(ctx: Ctx) -> Any:
     pr = _get(ctx)
-    pulls.request_reviewers(ctx.sb, ctx.repo, pr, list(ctx.field("reviewers", required=False) or []))
+    pulls.request_reviewers(
+        ctx.sb,
+        ctx.repo,
+        pr,
+        list(ctx.field("reviewers", required=False) or []),
+        list(ctx.field("team_reviewers", required=False) or []),
+    )
     return Reply(201, _short(ctx, pr))
 
 

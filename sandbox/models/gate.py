@@ -69,11 +69,16 @@ def all_needs(repo: Record, branch: str) -> list[Needs]:
     return [n for n in (classic_needs(protection.rule_for(repo, branch)), ruleset_needs(repo, branch)) if n]
 
 
-def blocks_direct_push(repo: Record, branch: str) -> bool:
-    """Whether classic protection or a ruleset refuses a push that is not a pull request's merge."""
+def blocks_direct_push(repo: Record, branch: str, *, admin: bool = False) -> bool:
+    """Whether classic protection or a ruleset refuses a push that is not a pull request's merge.
+
+    As on GitHub, classic protection lets an admin push past it unless it is enforced for admins
+    (`enforce_admins`); a ruleset binds everyone (bypass lists are not modelled).
+    """
     rule = protection.rule_for(repo, branch)
     if rule is not None and protection.requires_pull_request(rule):
-        return True
+        if not (admin and not rule.get("enforce_admins")):
+            return True
     return any(r["type"] == "pull_request" for _, r in rulesets.rules_for(repo, branch))
 
 

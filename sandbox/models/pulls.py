@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox import errors, identity
 from sandbox.core import Sandbox
-from sandbox.models import gate, permissions, refs
+from sandbox.models import codeowners, gate, permissions, refs
 from sandbox.state import Record
 
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -141,10 +141,33 @@ def open_pull(
         "merged_by": None,
         "merge_commit_sha": None,
         "requested_reviewers": [],
+        "requested_teams": [],
     }
     repo["pulls"][str(number)] = pr
+    if not draft:
+        _request_code_owners(sb, repo, pr)
     sb.store.touch()
     return pr
+
+
+def _request_code_owners(sb: Sandbox, repo: Record, pr: Record) -> None:
+    """As GitHub does when a PR is opened: the base branch's CODEOWNERS of the changed files are
+    asked to review (never the PR's author; users without write access are skipped)."""
+    rules = codeowners.read(sb.store, repo, pr["base_sha"])
+    if not rules:
+        return
+    for entry in files(sb, repo, pr):
+        for owner in codeowners.owners_of(rules, entry.filename):
+            if owner.startswith("@") and "/" in owner:
+                org, slug = owner[1:].split("/", 1)
+                if org.lower() == repo["owner"].lower() and permissions.team(sb.store, org, slug) is not None:
+                    if slug not in pr["requested_teams"]:
+                        pr["requested_teams"].append(slug)
+                continue
+            for login in codeowners.owner_logins(sb.store, owner):
+                wanted = login != pr["user"] and permissions.at_least(sb.store, repo, login, "write")
+                if wanted and login not in pr["requested_reviewers"]:
+                    pr["requested_reviewers"].append(login)
 
 
 def update(sb: Sandbox, repo: Record, pr: Record, body: Record) -> Record:
@@ -167,7 +190,18 @@ def update(sb: Sandbox, repo: Record, pr: Record, body: Record) -> Record:
     return refresh(sb, repo, pr)
 
 
-def request_reviewers(sb: Sandbox, repo: Record, pr: Record, reviewers: list[str]) -> None:
+def request_reviewers(
+    sb: Sandbox, repo: Record, pr: Record, reviewers: list[str], teams: list[str] | None = None
+) -> None:
+    for slug in teams or []:
+        if permissions.team(sb.store, repo["owner"], slug) is None:
+            raise errors.Unprocessable(
+                "Reviews may only be requested from collaborators. "
+                "One or more of the users or teams you specified is not a collaborator "
+                f"of the {repo['full_name']} repository."
+            )
+        if slug not in pr.setdefault("requested_teams", []):
+            pr["requested_teams"].append(slug)
     for login in reviewers:
         if sb.store.user(login) is None:
             raise errors.Unprocessable(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
 from sandbox.views.repos import repository
-from sandbox.views.users import owner_of, simple_user
+from sandbox.views.users import owner_of, simple_user, team
 
 
 def pull_request(u: Urls, store: Store, repo: Record, pr: Record, extra: Record | None) -> Record:
@@ -55,7 +55,14 @@ def pull_request(u: Urls, store: Store, repo: Record, pr: Record, extra: Record 
         "assignee": None,
         "assignees": [],
         "requested_reviewers": [simple_user(u, store.user(r)) for r in pr.get("requested_reviewers", [])],
-        "requested_teams": [],
+        "requested_teams": [
+            team(u, t)
+            for t in (
+                store.data.get("teams", {}).get(f"{repo['owner']}/{slug}".lower())
+                for slug in pr.get("requested_teams", [])
+            )
+            if t is not None
+        ],
         "head": side(pr["head"], pr["head_sha"]),
         "base": side(pr["base"], pr["base_sha"]),
         "_links": {

@@ -104,3 +104,24 @@ def collaborator(u: Urls, user: Record, role: str) -> Record:
     }
     out["role_name"] = role
     return out
+
+
+def team(u: Urls, t: Record) -> Record:
+    """A team as it appears inside other resources (e.g. a PR's `requested_teams`)."""
+    base = f"{u.api}/orgs/{t['org']}/teams/{t['slug']}"
+    return {
+        "id": t["id"],
+        "node_id": node_id("Team", t["id"]),
+        "url": base,
+        "html_url": f"{u.web}/orgs/{t['org']}/teams/{t['slug']}",
+        "name": t.get("name", t["slug"]),
+        "slug": t["slug"],
+        "description": None,
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "permission": "pull",
+        "members_url": f"{base}/members{{/member}}",
+        "repositories_url": f"{base}/repos",
+        "parent": None,
+        "type": "organization",
+    }

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, RecheckSignal, Step
 from local.humans import DEV, FIX_CONTENT, Humans, wait_for
-from sandbox.seed import OTHER_CI_TOKEN
+from sandbox.seed import ADMIN_TOKEN, OTHER_CI_TOKEN
 from tests.integration.conftest import DISPATCH, REPO, hotfix_worker, seeded_sandbox, start, writes
 from workflows.hotfix import HotfixWorkflow
 
@@ -152,6 +152,27 @@ async def test_a_pull_request_closed_by_hand_waits_to_be_reopened(
     await stop(handle)
 
 
+async def test_a_new_pull_request_from_the_same_branch_takes_over_from_a_closed_one(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
+    await asyncio.to_thread(humans.edit_pull_request, number, state="closed")
+    await wait_for(handle, lambda s: "was closed on GitHub" in (s.message or ""), "the close seen")
+    successor = await asyncio.to_thread(humans.open_pull_request, status.work_branch, status.prod_branch)
+    status = await wait_for(
+        handle,
+        lambda s: s.pull_request is not None and s.pull_request.number == successor,
+        "the new PR adopted",
+    )
+    assert f"#{number}" in (status.message or "") and status.step == Step.APPROVAL
+    # An approval of the closed PR's head does not carry over: the new PR is what gets merged.
+    await asyncio.to_thread(humans.approve_pull_request, successor, commit_id=sha)
+    status = await wait_for(handle, lambda s: s.merged_sha is not None, "the merge of the new PR")
+    assert pull(sandbox, successor).merged and not pull(sandbox, number).merged
+    await stop(handle)
+
+
 async def test_an_abort_keeps_the_developers_commits(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
@@ -222,6 +243,26 @@ async def test_a_push_to_the_prod_branch_after_the_merge_is_not_deployed(
             assert final.run_id is None and final.deployed_sha is None
 
 
+async def test_an_admins_push_past_protection_after_the_merge_is_not_deployed(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    # Classic protection binds admins only with enforce_admins, which is off by default on GitHub.
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
+    sandbox.add_fault("GET", DEPLOYMENTS, delay=2.0, count=1)
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
+    status = await wait_for(handle, lambda s: s.merged_sha is not None, "the merge")
+    await asyncio.to_thread(humans.push_change, status.prod_branch, content=SECOND_FIX, token=ADMIN_TOKEN)
+    status = await wait_for(
+        handle, lambda s: "moved after the merge" in (s.message or ""), "the admin's push seen"
+    )
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await asyncio.sleep(1.0)
+    assert not [r for r in writes(sandbox, "POST", DISPATCH) if r["status"] in (200, 204)]
+    final = await stop(handle)
+    assert final.run_id is None and final.deployed_sha is None
+
+
 async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_the_fix(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
@@ -249,6 +290,34 @@ async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_
     assert result.status.step == Step.DONE
     develop = sandbox.github().get_repo(REPO).compare(result.status.deployed_sha, "develop")
     assert develop.status in ("ahead", "identical")
+
+
+async def test_a_back_merge_opened_again_by_hand_takes_over_from_the_closed_one(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    scene = await at_approval(local_env, sandbox, task_queue, unique)
+    handle, humans, status, sha, number = scene
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
+    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
+    assert status.run_id is not None
+    await asyncio.to_thread(humans.approve_deployment, status.run_id)
+    status = await wait_for(
+        handle, lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None, "back-merge"
+    )
+    assert status.back_merge_pull_request is not None
+    closed = status.back_merge_pull_request.number
+    await asyncio.to_thread(humans.edit_pull_request, closed, state="closed")
+    await wait_for(handle, lambda s: "was closed without merging" in (s.message or ""), "the close seen")
+    again = await asyncio.to_thread(humans.open_pull_request, status.prod_branch, "develop", "Back-merge")
+    await wait_for(
+        handle,
+        lambda s: s.back_merge_pull_request is not None and s.back_merge_pull_request.number == again,
+        "the new back-merge PR adopted",
+    )
+    await asyncio.to_thread(humans.merge_pull_request, again)
+    result = await handle.result()
+    assert result.status.step == Step.DONE
+    assert f"#{again}" in (result.status.message or "") and not pull(sandbox, closed).merged
 
 
 async def test_a_late_required_check_is_waited_for_and_an_optional_failure_only_warns(

@@ -169,6 +169,26 @@ def test_code_owners_must_approve_what_they_own(make_sandbox: MakeSandbox) -> No
         assert pull(sb, pr.number).merge().merged is True
 
 
+def test_code_owners_are_asked_to_review_when_the_pull_request_opens(make_sandbox: MakeSandbox) -> None:
+    s = seed.default_seed()
+    s["teams"] = [{"org": seed.OWNER, "slug": "gateway-owners", "members": [seed.REVIEWER_2]}]
+    seed.repo_spec(s)["branches"][0]["commits"].append(
+        {
+            "message": "Code owners",
+            "author": seed.DEV,
+            "files": {".github/CODEOWNERS": "*  @prod-reviewer-1 @dev-1\n/app.py  @acme/gateway-owners\n"},
+        }
+    )
+    with make_sandbox(s) as sb:
+        # dev-1 writes the PR, so of the owners of fix.txt only prod-reviewer-1 is asked.
+        pr = open_hotfix_pr(sb, author_token=seed.DEV_TOKEN)
+        assert [u.login for u in pr.requested_reviewers] == [seed.REVIEWER_1]
+        assert [t.slug for t in pr.requested_teams] == []
+        owned = open_hotfix_pr(sb, name="app", author_token=seed.DEV_TOKEN, path="app.py")
+        assert [t.slug for t in owned.requested_teams] == ["gateway-owners"]
+        assert owned.requested_reviewers == []
+
+
 def test_pull_request_commits_name_their_github_users(sandbox: SandboxHandle) -> None:
     pr = open_hotfix_pr(sandbox)
     repo = sandbox.github().get_repo(seed.REPO)

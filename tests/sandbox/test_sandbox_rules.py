@@ -11,7 +11,7 @@ from github import GithubException
 from sandbox import seed
 from sandbox.testing import SandboxHandle
 from tests.sandbox.conftest import MakeSandbox
-from tests.sandbox.helpers import ci_done, open_hotfix_pr
+from tests.sandbox.helpers import ci_done, open_hotfix_pr, push_fix
 
 HOTFIX_RULESET: dict[str, Any] = {
     "name": "prod hotfixes",
@@ -160,6 +160,28 @@ def test_direct_pushes_to_a_ruleset_branch_are_refused(make_sandbox: MakeSandbox
         with pytest.raises(GithubException) as err:
             ref.edit(develop)
         assert err.value.status == 422
+
+
+def test_an_admin_pushes_past_classic_protection_unless_it_binds_admins(make_sandbox: MakeSandbox) -> None:
+    # GitHub's "Do not allow bypassing the above settings" (enforce_admins) is off by default.
+    s = seed.default_seed()
+    with make_sandbox(s) as sb:
+        sb.github().get_repo(seed.REPO).create_git_ref("refs/heads/prod/hotfix/push", main_sha(sb))
+        with pytest.raises(GithubException) as err:
+            push_fix(sb, seed.DEV_TOKEN, "prod/hotfix/push")
+        assert err.value.status == 409
+        pushed = push_fix(sb, seed.ADMIN_TOKEN, "prod/hotfix/push")
+        assert sb.github().get_repo(seed.REPO).get_branch("prod/hotfix/push").commit.sha == pushed
+    seed.repo_spec(s)["protection"][0]["enforce_admins"] = True
+    with make_sandbox(s) as sb:
+        sb.github().get_repo(seed.REPO).create_git_ref("refs/heads/prod/hotfix/push", main_sha(sb))
+        with pytest.raises(GithubException) as err:
+            push_fix(sb, seed.ADMIN_TOKEN, "prod/hotfix/push")
+        assert err.value.status == 409
+
+
+def main_sha(sb: SandboxHandle) -> str:
+    return str(sb.github().get_repo(seed.REPO).get_branch("main").commit.sha)
 
 
 def test_a_running_sandbox_takes_new_rules(sandbox: SandboxHandle) -> None:
