@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.log import logger
+from activities.request_checks import request_checks
 from activities.rules import read_rules
 from hotfix.models import (
     BranchRules,
@@ -105,6 +106,7 @@ class PreflightActivities(OnGitHub):
                 )
             )
 
+        checks.extend(request_checks(api, input.base_ref, input.cherry_picks))
         checks.extend(self._workflow_checks(api, input))
         checks.append(self._pull_request_rule_check(input, rules))
         checks.extend(self._review_gate_checks(api, input, rules))

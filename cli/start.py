@@ -21,6 +21,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.context import EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
 from cli.options import Repository, current_user, valid_repository, with_ctx
+from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, Step
 from hotfix.settings import ProcessDefaults, TemporalSettings
@@ -40,6 +41,7 @@ class Started:
     work_branch: str
     prod_branch: str
     ui_url: str
+    step: str = Step.PREFLIGHT.value  # where it is when start returns (past preflight unless --no-wait)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -155,7 +157,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
             ),
         )
     except WorkflowAlreadyStartedError:
-        existing = await client.get_workflow_handle_for(HotfixWorkflow.run, workflow_id).describe()
+        existing = await client.get_workflow_handle(workflow_id).describe()
         if existing.status == WorkflowExecutionStatus.RUNNING:
             raise CliError(
                 f"hotfix {workflow_id} is already running; follow it with `starter.py watch {workflow_id}` "
@@ -199,8 +201,17 @@ def start(
     requested_by: Annotated[
         str | None, typer.Option("--requested-by", help="GitHub login of who asks for it [default: $USER].")
     ] = None,
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Return once started, without waiting for preflight (which checks --base and "
+            "--cherry-pick on GitHub; a failure then shows only in `status`).",
+        ),
+    ] = False,
 ) -> None:
-    """Start a hotfix: prints its workflow ID, both branch names and its Temporal UI page."""
+    """Start a hotfix and wait until it passed preflight (exit 1 with the reason, and nothing
+    created, if it failed): prints its workflow ID, both branch names and its Temporal UI page."""
     try:
         request = build_request(
             repo,
@@ -215,7 +226,11 @@ def start(
         ctx.fail(err)
 
     async def go() -> Started:
-        return await start_hotfix(await ctx.client(), ctx.settings, request)
+        client = await ctx.client()
+        started = await start_hotfix(client, ctx.settings, request)
+        if not no_wait:
+            started.step = await wait_for_preflight(client, started.workflow_id, ctx.settings.task_queue)
+        return started
 
     started = run(ctx, go)
     if ctx.json:
@@ -226,6 +241,8 @@ def start(
     out.print(f"  working branch  {started.work_branch}")
     out.print(f"  prod branch     {started.prod_branch}")
     out.print(f"  Temporal UI     {started.ui_url}", soft_wrap=True)
+    if started.step != Step.PREFLIGHT.value:
+        out.print(f"  preflight       passed; now at {started.step}")
     out.print(
         f"Next: push the fix to {started.work_branch} (or pass --cherry-pick), then "
         f"`python starter.py changes-ready {started.workflow_id}`. Follow it with "

@@ -126,6 +126,8 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
                 repository=self._request.repository,
                 settings=self._settings,
                 prod_branch=self._status.prod_branch,
+                base_ref=self._request.base_ref,
+                cherry_picks=list(self._request.cherry_picks),
             ),
         )
         self._preflight = result

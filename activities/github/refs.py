@@ -16,6 +16,15 @@ def resolve(api: RepoApi, ref: str, *, what: str) -> str:
     return str(commit["sha"])
 
 
+def commit_of(api: RepoApi, ref: str) -> str | None:
+    """The commit sha a branch, tag or (short) sha names, or None when GitHub knows no such commit."""
+    # GitHub answers 404 for an unknown name and 422 "No commit found for SHA" for an unknown sha.
+    reply = api.call("GET", f"/commits/{q(ref)}", what=f"get commit {ref}", expect=(404, 422))
+    if reply.ok and isinstance(reply.data, dict) and reply.data.get("sha"):
+        return str(reply.data["sha"])
+    return None
+
+
 def branch_sha(api: RepoApi, branch: str, *, missing: str | None = None) -> str:
     ref = api.json("GET", f"/git/ref/heads/{qref(branch)}", what=f"get ref heads/{branch}", missing=missing)
     return str(ref["object"]["sha"])

@@ -17,6 +17,9 @@ class PreflightInput(BaseModel):
     repository: str
     settings: ProcessSettings
     prod_branch: str
+    # What the person typed at start, checked to exist before anything is created (doctor: none).
+    base_ref: str | None = None
+    cherry_picks: list[str] = Field(default_factory=list)
 
 
 class PreflightCheck(BaseModel):

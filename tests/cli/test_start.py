@@ -1,10 +1,12 @@
 """`start` (cli/start.py): it refuses bad input with exit code 2 before reaching Temporal; it fixes the
 day and takes the process defaults; it prints the workflow ID, both branches and the UI page (or JSON),
-sets the summary, details and search attributes; and it refuses a second start of the same hotfix.
+sets the summary, details and search attributes; it waits for preflight and fails with its reason
+(unless --no-wait); and it refuses a second start of the same hotfix.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 
@@ -123,3 +125,47 @@ def test_a_description_is_one_line() -> None:
         day=date(2026, 11, 23),
     )
     assert request.description == "Fix login **Requested by:** @someone-else"
+
+
+async def test_start_waits_for_preflight_and_says_it_passed(server: Server, unique: str) -> None:
+    result = await server.cli("start", f"acme-{unique}/gaia-gateway", f"Fix login {unique}")
+    assert result.exit_code == 0, result.output
+    assert "preflight       passed; now at" in result.stdout
+
+
+async def test_start_fails_with_preflights_reason_when_a_base_does_not_exist(
+    server: Server, unique: str
+) -> None:
+    server.github.unknown_refs.add("no-such-branch")
+    result = await server.cli(
+        "start", f"acme-{unique}/gaia-gateway", f"Fix login {unique}", "--base", "no-such-branch"
+    )
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "nothing was created" in line and "preflight failed: base: no commit no-such-branch" in line
+    assert not [c for c in server.github.calls if c.startswith("create_branch")]
+
+
+async def test_start_no_wait_returns_before_preflight(server: Server, unique: str) -> None:
+    server.github.unknown_refs.add("no-such-branch")
+    result = await server.cli(
+        "start",
+        f"acme-{unique}/gaia-gateway",
+        f"Fix {unique}",
+        "--base",
+        "no-such-branch",
+        "--no-wait",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["step"] == "preflight"
+
+
+async def test_start_says_when_preflight_is_retrying(server: Server, unique: str) -> None:
+    server.github.down = True
+    task = asyncio.create_task(server.cli("start", f"acme-{unique}/gaia-gateway", f"Fix {unique}"))
+    await asyncio.sleep(1.5)  # preflight fails at once, and its second attempt comes 1 s later
+    server.github.down = False
+    result = await task
+    assert result.exit_code == 0, result.output
+    assert "preflight is retrying (preflight, attempt 2: GitHub answered 502)" in result.stderr

@@ -98,6 +98,7 @@ class FakeGitHub:
         self.down = False  # GitHub answers 502 to everything the doubles are asked
         self.cherry_conflict: bool = False
         self.refuse: set[str] = set()  # activity names that fail for good until removed
+        self.unknown_refs: set[str] = set()  # names and shas GitHub knows no commit of
         self.deploy_reviewers = ["prod-reviewer-1", "prod-reviewer-2"]
 
     # -- what humans (and CI) do -----------------------------------------------------------
@@ -167,6 +168,9 @@ class FakeActivities:
         if self.gh.down:
             raise ApplicationError("GitHub answered 502", type="GitHubUnavailable")
         checks = [PreflightCheck(name="repository", outcome="pass", detail=input.repository)]
+        for ref in [input.base_ref or "", *input.cherry_picks]:
+            if ref in self.gh.unknown_refs:
+                checks.append(PreflightCheck(name="base", outcome="fail", detail=f"no commit {ref}"))
         if self.gh.preflight_failure:
             checks.append(
                 PreflightCheck(

@@ -1,0 +1,42 @@
+"""Preflight's look at what the person typed: the base and the cherry-picks must exist on GitHub.
+
+Checked before anything is created, so a typo ends the hotfix at once with the reason instead of
+blocking it later at a step where no `recheck` can help.
+"""
+
+from __future__ import annotations
+
+from activities.github.refs import commit_of
+from activities.github.rest import RepoApi
+from hotfix.models import PreflightCheck
+
+
+def request_checks(api: RepoApi, base_ref: str | None, cherry_picks: list[str]) -> list[PreflightCheck]:
+    checks: list[PreflightCheck] = []
+    if base_ref:
+        sha = commit_of(api, base_ref)
+        checks.append(
+            PreflightCheck(name="base", outcome="pass", detail=f"--base {base_ref} is {sha[:12]}")
+            if sha
+            else PreflightCheck(
+                name="base",
+                outcome="fail",
+                detail=f"--base {base_ref!r} is no branch, tag or commit of {api.repository}",
+                fix="start again with an existing --base, or without it to start from what is deployed",
+            )
+        )
+    missing = [sha for sha in cherry_picks if commit_of(api, sha) is None]
+    if cherry_picks:
+        checks.append(
+            PreflightCheck(
+                name="cherry-picks",
+                outcome="fail",
+                detail=f"no commit {', '.join(missing)} in {api.repository}",
+                fix="start again with the SHAs of commits pushed to GitHub",
+            )
+            if missing
+            else PreflightCheck(
+                name="cherry-picks", outcome="pass", detail=f"{len(cherry_picks)} commit(s) found"
+            )
+        )
+    return checks

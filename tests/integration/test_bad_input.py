@@ -1,0 +1,69 @@
+"""Bad input is stopped at the door (#9 item 8): `start` as a person types it, against the sandbox
+GitHub with the real activities. A base or cherry-pick GitHub does not know ends the command with the
+reason, and nothing is created on GitHub; start waits for preflight to say so."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.cli.support import invoke, one_error_line
+from tests.integration.conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+
+def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
+    return invoke(
+        list(args),
+        {
+            "HOTFIX_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+            "HOTFIX_TASK_QUEUE": task_queue,
+            "USER": "dev-1",
+        },
+    )
+
+
+def nothing_written(sandbox: Any) -> None:
+    made = [r for r in sandbox.requests() if r["method"] in ("POST", "PUT", "PATCH", "DELETE")]
+    assert not made, [f"{r['method']} {r['path']}" for r in made]
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--base", "no-such-branch"], "base: --base 'no-such-branch' is no branch, tag or commit of"),
+        (["--cherry-pick", "deadbeef1234"], "cherry-picks: no commit deadbeef1234 in acme/gaia-gateway"),
+    ],
+)
+async def test_a_base_or_cherry_pick_github_does_not_know_creates_nothing(
+    local_env: WorkflowEnvironment,
+    sandbox: Any,
+    worker: None,
+    task_queue: str,
+    unique: str,
+    flags: list[str],
+    words: str,
+) -> None:
+    result = await asyncio.to_thread(cli, local_env, task_queue, "start", REPO, f"fix login {unique}", *flags)
+    assert result.exit_code == 1, result.output
+    line = one_error_line(result)
+    assert "nothing was created" in line and words in line
+    nothing_written(sandbox)
+
+
+async def test_a_base_and_cherry_pick_that_exist_pass_preflight(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    repo = sandbox.github().get_repo(REPO)
+    release = repo.get_branch("develop").commit.sha
+    flags = ["--base", "main", "--cherry-pick", release[:10]]
+    result = await asyncio.to_thread(cli, local_env, task_queue, "start", REPO, f"fix login {unique}", *flags)
+    assert result.exit_code == 0, result.output
+    assert "preflight       passed" in result.stdout
+    workflow_id = next(w for w in result.stdout.split() if w.startswith("hotfix/acme/"))
+    aborted = await asyncio.to_thread(cli, local_env, task_queue, "abort", workflow_id, "--reason", "over")
+    assert aborted.exit_code == 0, aborted.output
