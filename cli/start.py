@@ -73,7 +73,7 @@ def build_request(
             EXIT_USAGE,
         )
     try:
-        naming.slugify(description)
+        slug = naming.slugify(description)
     except naming.NamingError as err:
         raise CliError(str(err), EXIT_USAGE) from None
     bad = [sha for sha in cherry_picks if not _SHA.match(sha)]
@@ -93,6 +93,7 @@ def build_request(
         requested_by=requested_by.strip(),
         # Fixed here, once: branch names and the workflow ID must not depend on when code replays.
         day=day or datetime.now(UTC).date(),
+        slug=slug,
         base_ref=base.strip() if base else None,
         cherry_picks=list(cherry_picks),
         settings=process,
@@ -132,10 +133,10 @@ def static_details(request: HotfixRequest, work: str, prod: str) -> str:
 
 async def start_hotfix(client: Client, settings: TemporalSettings, request: HotfixRequest) -> Started:
     """Start one hotfix; refuses a second start of the same one (same repository, day and slug)."""
-    workflow_id = naming.workflow_id(request.repository, request.day, request.description)
+    workflow_id = naming.workflow_id(request.repository, request.day, request.description, request.slug)
     process = request.settings
-    work = naming.work_branch(process.work_branch_prefix, request.day, request.description)
-    prod = naming.prod_branch(process.prod_branch_prefix, request.day, request.description)
+    work = naming.work_branch(process.work_branch_prefix, request.day, request.description, request.slug)
+    prod = naming.prod_branch(process.prod_branch_prefix, request.day, request.description, request.slug)
     url = workflow_url(settings.ui_url, settings.temporal_namespace, workflow_id)
     try:
         handle = await client.start_workflow(
@@ -158,10 +159,14 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
         )
     except WorkflowAlreadyStartedError:
         existing = await client.get_workflow_handle(workflow_id).describe()
+        # The same name may come from another description ("Fix login!" and "fix login"): say whose.
+        summary = await existing.static_summary() or ""
+        theirs = summary.removeprefix(f"Hotfix {request.repository}: ")
+        same = f" ({theirs!r})" if theirs and theirs != request.description else ""
         if existing.status == WorkflowExecutionStatus.RUNNING:
             raise CliError(
-                f"hotfix {workflow_id} is already running; follow it with `starter.py watch {workflow_id}` "
-                "(a different description makes a separate hotfix)"
+                f"hotfix {workflow_id}{same} is already running; follow it with `starter.py watch "
+                f"{workflow_id}` (a different description makes a separate hotfix)"
             ) from None
         state = existing.status.name.lower() if existing.status else "closed"
         raise CliError(

@@ -6,9 +6,13 @@ Pure functions, safe to call from workflow code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
+from anyascii import anyascii
+
 SLUG_MAX = 40
+_SYLLABIC = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 
 
@@ -27,8 +31,12 @@ def parse_repository(repository: str) -> tuple[str, str]:
     return owner, name
 
 
-def slugify(description: str) -> str:
-    """Lower-case `a-z0-9-`, at most 40 characters, never empty, always a valid git ref component."""
+def ascii_slug(description: str) -> str:
+    """Lower-case `a-z0-9-`, at most 40 characters, never empty, always a valid git ref component.
+
+    Anything but ASCII letters and digits is dropped: the slug of hotfixes whose request carries no
+    slug of its own (started before slugs were transliterated), so their names never change.
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
     slug = slug[:SLUG_MAX].rstrip("-")
     if not slug:
@@ -36,21 +44,41 @@ def slugify(description: str) -> str:
     return slug
 
 
-def hotfix_key(day: date, description: str) -> str:
-    return f"{day.isoformat()}_{slugify(description)}"
+def transliterate(text: str) -> str:
+    """ASCII for any script ("Ошибка входа" -> "Oshibka vkhoda"); each CJK character becomes a word of
+    its own ("日本語" -> "Ri Ben Yu"), since those scripts write words without spaces."""
+    out: list[str] = []
+    for char in text:
+        if char.isascii():
+            out.append(char)
+            continue
+        latin = anyascii(char)
+        spaced = unicodedata.name(char, "").startswith(_SYLLABIC)
+        out.append(f" {latin} " if spaced else latin)
+    return "".join(out)
 
 
-def prod_branch(prefix: str, day: date, description: str) -> str:
-    return f"{prefix}{hotfix_key(day, description)}"
+def slugify(description: str) -> str:
+    """The slug of a new hotfix: `ascii_slug` of the transliterated description, so a description in
+    any language keeps its words ("日本語 fix" -> "ri-ben-yu-fix", not "fix")."""
+    return ascii_slug(transliterate(description))
 
 
-def work_branch(prefix: str, day: date, description: str) -> str:
-    return f"{prefix}{hotfix_key(day, description)}"
+def hotfix_key(day: date, description: str, slug: str | None = None) -> str:
+    return f"{day.isoformat()}_{slug or ascii_slug(description)}"
 
 
-def workflow_id(repository: str, day: date, description: str) -> str:
+def prod_branch(prefix: str, day: date, description: str, slug: str | None = None) -> str:
+    return f"{prefix}{hotfix_key(day, description, slug)}"
+
+
+def work_branch(prefix: str, day: date, description: str, slug: str | None = None) -> str:
+    return f"{prefix}{hotfix_key(day, description, slug)}"
+
+
+def workflow_id(repository: str, day: date, description: str, slug: str | None = None) -> str:
     owner, name = parse_repository(repository)
-    return f"hotfix/{owner}/{name}/{hotfix_key(day, description)}"
+    return f"hotfix/{owner}/{name}/{hotfix_key(day, description, slug)}"
 
 
 def lane_workflow_id(repository: str) -> str:

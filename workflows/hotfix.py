@@ -70,8 +70,12 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
             repository=request.repository,
             description=request.description,
             requested_by=request.requested_by,
-            work_branch=naming.work_branch(settings.work_branch_prefix, request.day, request.description),
-            prod_branch=naming.prod_branch(settings.prod_branch_prefix, request.day, request.description),
+            work_branch=naming.work_branch(
+                settings.work_branch_prefix, request.day, request.description, request.slug
+            ),
+            prod_branch=naming.prod_branch(
+                settings.prod_branch_prefix, request.day, request.description, request.slug
+            ),
         )
         self._init_waiting()
         self._lane: LaneGrantSignal | None = None

@@ -55,6 +55,9 @@ class HotfixRequest(BaseModel):
     description: str
     requested_by: str
     day: date
+    # Names the branches and the workflow ID (hotfix.naming.slugify, fixed by the starter); requests
+    # without one are named by hotfix.naming.ascii_slug of the description, as before.
+    slug: str | None = None
     base_ref: str | None = None
     cherry_picks: list[str] = Field(default_factory=list)
     settings: ProcessSettings = Field(default_factory=ProcessSettings)

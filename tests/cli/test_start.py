@@ -105,6 +105,7 @@ async def test_a_second_start_of_the_same_hotfix_is_refused(server: Server, uniq
     assert again.exit_code == 1
     line = one_error_line(again)
     assert started["workflow_id"] in line and "already running" in line
+    assert f"('Fix login {unique}')" in line  # whose hotfix holds the name
 
 
 def test_start_refuses_a_description_too_long_for_a_pull_request_title() -> None:
@@ -169,3 +170,11 @@ async def test_start_says_when_preflight_is_retrying(server: Server, unique: str
     result = await task
     assert result.exit_code == 0, result.output
     assert "preflight is retrying (preflight, attempt 2: GitHub answered 502)" in result.stderr
+
+
+async def test_a_description_in_any_script_keeps_its_words_in_the_names(server: Server, unique: str) -> None:
+    started = await start(server, f"acme-{unique}/gaia-gateway", f"日本語の修正 {unique}")
+    assert started["workflow_id"].endswith(f"_ri-ben-yu-no-xiu-zheng-{unique}")
+    status = await server.until_step(started["workflow_id"], Step.CHANGES)
+    # The workflow names its branches from the slug the starter fixed, not from its own reading.
+    assert status.work_branch == started["work_branch"] and status.prod_branch == started["prod_branch"]

@@ -16,7 +16,11 @@ DAY = date(2026, 11, 23)
     ("description", "slug"),
     [
         ("Fix login 500s", "fix-login-500s"),
-        ("  Ümlaut & CAPS!! ", "mlaut-caps"),
+        ("  Ümlaut & CAPS!! ", "umlaut-caps"),
+        ("日本語の修正", "ri-ben-yu-no-xiu-zheng"),
+        ("日本語 fix", "ri-ben-yu-fix"),
+        ("Ошибка входа", "oshibka-vkhoda"),
+        ("Fix login 🔥", "fix-login-fire"),
         ("a..b//c@{d}", "a-b-c-d"),
         ("x" * 60, "x" * 40),
         ("word " * 20, "word-word-word-word-word-word-word-word"),
@@ -27,10 +31,20 @@ def test_slug_is_lowercase_short_and_safe(description: str, slug: str) -> None:
     assert len(slug) <= naming.SLUG_MAX
 
 
-@pytest.mark.parametrize("description", ["", "   ", "!!! ---", "ü"])
+@pytest.mark.parametrize("description", ["", "   ", "!!! ---", "—·—"])
 def test_empty_or_all_symbol_description_is_refused(description: str) -> None:
     with pytest.raises(naming.NamingError, match="at least one letter or digit"):
         naming.slugify(description)
+
+
+def test_hotfixes_started_without_a_slug_keep_their_ascii_names() -> None:
+    # Requests from before transliteration carry no slug: their branches were named this way.
+    assert naming.work_branch("hotfix/", DAY, "日本語 fix") == "hotfix/2026-11-23_fix"
+    assert naming.work_branch("hotfix/", DAY, "日本語 fix", naming.slugify("日本語 fix")) == (
+        "hotfix/2026-11-23_ri-ben-yu-fix"
+    )
+    with pytest.raises(naming.NamingError):
+        naming.ascii_slug("ü")
 
 
 def test_branch_names_and_workflow_id_follow_the_runbook() -> None:
