@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Concatenate, ParamSpec, cast
 
@@ -16,6 +17,9 @@ from cli.context import EXIT_USAGE, CliError, Ctx, make_ctx
 from hotfix import naming
 
 P = ParamSpec("P")
+
+# A commit SHA as people type one (`--cherry-pick`): 7 to 40 hex digits.
+SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
 
 # Options every command takes; unset ones come from HOTFIX_* settings (environment or .env).
 Address = Annotated[

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import EXIT_USAGE, CliError, Ctx, dump, print_json, run
 from cli.lookup import resolve
-from cli.options import WorkflowId, current_user, with_ctx
+from cli.options import SHA, WorkflowId, current_user, with_ctx
 from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, RetryDeploySignal
 from workflows.hotfix import HotfixWorkflow
 
@@ -62,9 +62,33 @@ def changes_ready(ctx: Ctx, workflow_id: WorkflowId) -> None:
 
 
 @with_ctx
-def recheck(ctx: Ctx, workflow_id: WorkflowId) -> None:
+def recheck(
+    ctx: Ctx,
+    workflow_id: WorkflowId,
+    cherry_pick: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cherry-pick",
+            metavar="SHA",
+            help="Replace the cherry-pick list of a hotfix blocked while cherry-picking (repeatable).",
+        ),
+    ] = None,
+    no_cherry_picks: Annotated[
+        bool,
+        typer.Option(
+            "--no-cherry-picks", help="Drop the cherry-picks of a hotfix blocked while cherry-picking."
+        ),
+    ] = False,
+) -> None:
     """Look at GitHub again at once (after fixing what blocked the hotfix, or to skip a poll interval)."""
-    payload = RecheckSignal(by=current_user())
+    if cherry_pick and no_cherry_picks:
+        ctx.fail(CliError("--cherry-pick and --no-cherry-picks exclude each other", EXIT_USAGE))
+    picks: list[str] | None = [] if no_cherry_picks else (cherry_pick or None)
+    try:
+        payload = RecheckSignal(by=current_user(), cherry_picks=picks)
+    except ValidationError:
+        bad = next(s for s in picks or [] if not SHA.match(s.strip()))
+        ctx.fail(CliError(f"--cherry-pick takes commit SHAs (7 to 40 hex digits), got {bad!r}", EXIT_USAGE))
     signal_command(ctx, workflow_id, HotfixWorkflow.recheck, payload, "it looks at GitHub again now")
 
 

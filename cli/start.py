@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.context import EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
-from cli.options import Repository, current_user, valid_repository, with_ctx
+from cli.options import SHA, Repository, current_user, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, Step
@@ -29,7 +28,6 @@ from service.temporal import workflow_url
 from workflows.hotfix import HotfixWorkflow
 
 SUMMARY_MAX_BYTES = 400  # the UI's limit for a static summary
-_SHA = re.compile(r"^[0-9a-fA-F]{7,40}$")
 
 
 @dataclass
@@ -76,7 +74,7 @@ def build_request(
         slug = naming.slugify(description)
     except naming.NamingError as err:
         raise CliError(str(err), EXIT_USAGE) from None
-    bad = [sha for sha in cherry_picks if not _SHA.match(sha)]
+    bad = [sha for sha in cherry_picks if not SHA.match(sha)]
     if bad:
         raise CliError(f"--cherry-pick takes commit SHAs (7 to 40 hex digits), got {bad[0]!r}", EXIT_USAGE)
     if base is not None and not base.strip():

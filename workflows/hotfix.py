@@ -85,6 +85,8 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         self._noted_approvals: list[str] = []
         self._fix_authors: list[str] = []
         self._preflight: PreflightResult | None = None
+        self._cherry_picks = list(request.cherry_picks)
+        self._picking = False  # in the cherry-pick action (a recheck may then correct the list)
 
     # -----------------------------------------------------------------------------------------
     # The runbook
@@ -184,20 +186,28 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
     async def _wait_for_changes(self) -> None:
         self._set_step(Step.CHANGES)
         if self._request.cherry_picks:
+            self._picking = True
             picked = await self._act(
                 CherryPickActivities.cherry_pick,
-                CherryPickInput(
+                # Built afresh for each try: a recheck may have corrected the list while blocked.
+                lambda: CherryPickInput(
                     repository=self._request.repository,
                     branch=self._status.work_branch,
-                    shas=self._request.cherry_picks,
+                    shas=list(self._cherry_picks),
                 ),
                 slow=True,
             )
+            self._picking = False
             if picked.conflict_sha:
                 files = ", ".join(picked.conflict_files) or "unknown files"
                 self._status.message = (
                     f"cherry-pick of {picked.conflict_sha[:12]} conflicts in {files}: resolve it on "
                     f"{self._status.work_branch}, push, then send changes_ready"
+                )
+            elif not self._cherry_picks:
+                self._status.message = (
+                    f"cherry-picks dropped by a recheck: push the fix to {self._status.work_branch}, "
+                    "then send changes_ready"
                 )
             else:
                 self._status.message = (
@@ -296,8 +306,11 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
 
     @workflow.signal
     def recheck(self, signal: Any = None) -> None:
-        """Look at GitHub again now (after fixing what blocked the hotfix)."""
-        self._accept(RecheckSignal, signal, "recheck")
+        """Look at GitHub again now (after fixing what blocked the hotfix); `cherry_picks` replaces the
+        cherry-pick list of a hotfix blocked while cherry-picking."""
+        request = self._accept(RecheckSignal, signal, "recheck")
+        if request.cherry_picks is not None and self._status.step == Step.CHANGES and self._picking:
+            self._cherry_picks = list(request.cherry_picks)
         self._received["nudge"] += 1
 
     @workflow.signal

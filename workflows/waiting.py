@@ -360,15 +360,25 @@ class Waiting:
     # ---- acting on GitHub ---------------------------------------------------------------------
 
     @overload
-    async def _act(self, method: Callable[[Any, I], Awaitable[R]], arg: I, *, slow: bool = False) -> R: ...
+    async def _act(
+        self, method: Callable[[Any, I], Awaitable[R]], given: I | Callable[[], I], *, slow: bool = False
+    ) -> R: ...
 
     @overload
-    async def _act(self, method: Callable[[Any, I], R], arg: I, *, slow: bool = False) -> R: ...
+    async def _act(
+        self, method: Callable[[Any, I], R], given: I | Callable[[], I], *, slow: bool = False
+    ) -> R: ...
 
-    async def _act(self, method: Callable[[Any, I], Any], arg: I, *, slow: bool = False) -> Any:
-        """One GitHub action. Transient errors are retried by Temporal; the rest wait for a human."""
+    async def _act(
+        self, method: Callable[[Any, I], Any], given: I | Callable[[], I], *, slow: bool = False
+    ) -> Any:
+        """One GitHub action. Transient errors are retried by Temporal; the rest wait for a human.
+
+        `given` is the input, or a function that builds it before each try after a human's fix.
+        """
         timeout = self._settings.activity_timeout * (SLOW if slow else 1)
         while True:
+            arg: I = given() if callable(given) else given
             try:
                 if not workflow.patched(ABORT_INTERRUPTS_ACTIONS):
                     return await workflow.execute_activity_method(

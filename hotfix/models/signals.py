@@ -5,7 +5,11 @@ Every field has a default: a signal without payload must work.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+
+Sha = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9a-fA-F]{7,40}$")]
 
 
 class ChangesReadySignal(BaseModel):
@@ -14,6 +18,8 @@ class ChangesReadySignal(BaseModel):
 
 class RecheckSignal(BaseModel):
     by: str | None = None
+    # A corrected cherry-pick list for a hotfix blocked while cherry-picking (None: keep the list).
+    cherry_picks: list[Sha] | None = None
 
 
 class RetryDeploySignal(BaseModel):

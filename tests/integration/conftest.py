@@ -42,12 +42,15 @@ def process(**overrides: Any) -> ProcessSettings:
     return ProcessSettings(**{**defaults, **overrides})
 
 
-async def start(client: Client, task_queue: str, unique: str, **overrides: Any) -> WorkflowHandle:
+async def start(
+    client: Client, task_queue: str, unique: str, *, cherry_picks: list[str] | None = None, **overrides: Any
+) -> WorkflowHandle:
     request = HotfixRequest(
         repository=REPO,
         description=f"login loop {unique}",
         requested_by="dev-1",
         day=date(2026, 11, 23),
+        cherry_picks=cherry_picks or [],
         settings=process(**overrides),
     )
     return await client.start_workflow(

@@ -1,6 +1,7 @@
 """Bad input is stopped at the door (#9 item 8): `start` as a person types it, against the sandbox
 GitHub with the real activities. A base or cherry-pick GitHub does not know ends the command with the
-reason, and nothing is created on GitHub; start waits for preflight to say so."""
+reason, and nothing is created on GitHub; start waits for preflight to say so. What a person typed
+and only shows later (a commit that cannot be cherry-picked) is corrected with `recheck`, no abort."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from hotfix.models import AbortSignal, ChangesReadySignal, Step
+from local.humans import Humans, wait_for
+from sandbox.seed import DEV_TOKEN
 from tests.cli.support import invoke, one_error_line
-from tests.integration.conftest import REPO
+from tests.integration.conftest import REPO, start
+from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
 
@@ -67,3 +72,27 @@ async def test_a_base_and_cherry_pick_that_exist_pass_preflight(
     workflow_id = next(w for w in result.stdout.split() if w.startswith("hotfix/acme/"))
     aborted = await asyncio.to_thread(cli, local_env, task_queue, "abort", workflow_id, "--reason", "over")
     assert aborted.exit_code == 0, aborted.output
+
+
+async def test_a_cherry_pick_list_that_blocks_is_corrected_with_recheck(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    # A commit without parents exists (preflight passes) but cannot be cherry-picked.
+    dev = sandbox.github(DEV_TOKEN).get_repo(REPO)
+    tree = dev.get_git_commit(dev.get_branch("main").commit.sha).tree
+    root = dev.create_git_commit("An unrelated root", tree, []).sha
+    handle = await start(local_env.client, task_queue, unique, cherry_picks=[root])
+    status = await wait_for(handle, lambda s: "root commit" in (s.message or ""), "blocked at cherry-picking")
+    assert status.step == Step.CHANGES
+    # Junk is refused at the door; the right command drops the list and the hotfix goes on.
+    bad = await asyncio.to_thread(cli, local_env, task_queue, "recheck", handle.id, "--cherry-pick", "main")
+    assert bad.exit_code == 2 and "--cherry-pick takes commit SHAs" in one_error_line(bad)
+    fixed = await asyncio.to_thread(cli, local_env, task_queue, "recheck", handle.id, "--no-cherry-picks")
+    assert fixed.exit_code == 0, fixed.output
+    status = await wait_for(handle, lambda s: "cherry-picks dropped" in (s.message or ""), "the list dropped")
+    humans = Humans(sandbox.api_url, REPO)
+    sha = await asyncio.to_thread(humans.push_change, status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    status = await wait_for(handle, lambda s: s.tested_sha == sha, "the hotfix past changes")
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+    await handle.result()
