@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import timedelta
+
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
@@ -15,10 +19,14 @@ from hotfix.models import (
     LaneInput,
     LaneResult,
     LaneState,
+    WatchLaneInput,
+    WatchLaneResult,
 )
 
 # By name: workflows/lane.py runs this module's activities, so importing it here would be a circle.
 LANE_WORKFLOW = "LaneWorkflow"
+# A watch ends after this long with nothing to report, so it never outlives its start-to-close.
+WATCH_FOR = timedelta(minutes=50)
 
 
 class LaneActivities:
@@ -45,10 +53,58 @@ class LaneActivities:
     @activity.defn
     async def hotfix_alive(self, input: HotfixAliveInput) -> HotfixAliveResult:
         """Whether a hotfix still runs: one terminated from outside never tells its lane."""
+        return HotfixAliveResult(alive=await self._running(input.workflow_id))
+
+    @activity.defn
+    async def watch_lane(self, input: WatchLaneInput) -> WatchLaneResult:
+        """While a hotfix is queued: if its lane's run ends other than by continuing as new (terminated
+        from outside, say), re-join a new lane, carrying when it first joined and who was granted
+        ahead, so the order survives. The run is followed by ID: a new lane that another re-joiner
+        started runs under the same workflow ID, yet does not hold this hotfix."""
+        lane_id = naming.lane_workflow_id(input.repository)
+        until = time.monotonic() + WATCH_FOR.total_seconds()
+        run_id: str | None = None
+        while time.monotonic() < until:
+            run_id, status = await self._lane_run(lane_id, run_id)
+            if status == WorkflowExecutionStatus.CONTINUED_AS_NEW:
+                run_id = None  # the next run carries the queue: follow it
+                continue
+            if status != WorkflowExecutionStatus.RUNNING:
+                activity.logger.warning("lane %s is gone: %s joins a new one", lane_id, input.workflow_id)
+                await self._client.start_workflow(
+                    LANE_WORKFLOW,
+                    LaneState(settle=input.interval * 2 + timedelta(seconds=1)),
+                    id=lane_id,
+                    task_queue=self._task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    start_signal="enqueue",
+                    start_signal_args=[
+                        LaneEnqueueSignal(workflow_id=input.workflow_id, since=input.since, ahead=input.ahead)
+                    ],
+                    static_summary=f"Hotfix lane for {input.repository}",
+                )
+                return WatchLaneResult(rejoined=True)
+            activity.heartbeat()
+            await asyncio.sleep(input.interval.total_seconds())
+        return WatchLaneResult(rejoined=False)
+
+    async def _lane_run(
+        self, lane_id: str, run_id: str | None
+    ) -> tuple[str | None, WorkflowExecutionStatus | None]:
+        """The run (the latest when `run_id` is None) and its status; None when there is none."""
         try:
-            description = await self._client.get_workflow_handle(input.workflow_id).describe()
+            description = await self._client.get_workflow_handle(lane_id, run_id=run_id).describe()
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
-                return HotfixAliveResult(alive=False)
+                return run_id, None
             raise
-        return HotfixAliveResult(alive=description.status == WorkflowExecutionStatus.RUNNING)
+        return description.run_id, description.status
+
+    async def _running(self, workflow_id: str) -> bool:
+        try:
+            description = await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return description.status == WorkflowExecutionStatus.RUNNING

@@ -62,4 +62,4 @@ def github_activities(
 def lane_activities(client: Client, task_queue: str) -> list[Callable[..., Any]]:
     """The lane's activities: they talk only to Temporal, so tests with fake GitHub use them too."""
     lane = LaneActivities(client, task_queue)
-    return [lane.enqueue, lane.hotfix_alive]
+    return [lane.enqueue, lane.hotfix_alive, lane.watch_lane]

@@ -11,7 +11,8 @@ makes the workflow look again at once, it never stands in for an approval.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -21,13 +22,13 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from workflows.approval import ApprovalSteps
 from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
-from workflows.versions import REVIEWED_COMMIT_ONLY
-from workflows.waiting import Stop, non_retryable
+from workflows.versions import QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
+from workflows.waiting import IO_RETRY, Stop, non_retryable
 
 with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
     from activities.cherry_pick import CherryPickActivities
-    from activities.lane import LaneActivities
+    from activities.lane import WATCH_FOR, LaneActivities
     from activities.preflight import PreflightActivities
     from hotfix import naming, search_attributes
     from hotfix.models import (
@@ -50,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         RecheckSignal,
         RetryDeploySignal,
         Step,
+        WatchLaneInput,
     )
 
 T = TypeVar("T")
@@ -159,12 +161,56 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         self._await_who(
             "earlier hotfixes of this repository to be deployed or withdrawn", [self._request.requested_by]
         )
-        await self._until(
-            lambda: self._lane is not None and self._lane.granted,
-            deadline=self._deadline(self._settings.queued_timeout),
-            what="turn in the repository's lane",
-        )
+        deadline = self._deadline(self._settings.queued_timeout)
+        if self._settings.lane_watch_interval and workflow.patched(QUEUED_REJOINS_VANISHED_LANE):
+            await self._wait_in_lane(deadline)
+        else:
+            await self._until(self._granted, deadline=deadline, what="turn in the repository's lane")
         self._status.queued_behind = None
+
+    def _watch_over(self, watch: workflow.ActivityHandle[Any], ahead: str | None) -> bool:
+        """Granted, the lane re-joined, or a new hotfix ahead (a re-join must name the one ahead now)."""
+        return self._granted() or watch.done() or (self._lane.ahead if self._lane else None) != ahead
+
+    def _granted(self) -> bool:
+        return self._lane is not None and self._lane.granted
+
+    async def _wait_in_lane(self, deadline: datetime | None) -> None:
+        """Wait for the lane's grant. While queued behind another hotfix, an activity watches the lane:
+        one terminated from outside is re-joined (a new lane), in the order the hotfixes first joined."""
+        what = "turn in the repository's lane"
+        since = workflow.now()
+        while not self._granted():
+            # The lane answers every joiner at once; nothing to watch until it has (or after a re-join).
+            await self._until(lambda: self._lane is not None, deadline=deadline, what=what)
+            if self._granted():
+                return
+            ahead = self._lane.ahead if self._lane else None
+            watch = workflow.start_activity_method(
+                LaneActivities.watch_lane,
+                WatchLaneInput(
+                    repository=self._request.repository,
+                    workflow_id=self._status.workflow_id,
+                    since=since,
+                    ahead=ahead,
+                    interval=self._settings.lane_watch_interval,
+                ),
+                start_to_close_timeout=WATCH_FOR + timedelta(minutes=10),
+                heartbeat_timeout=self._settings.lane_watch_interval * 2 + timedelta(seconds=30),
+                retry_policy=IO_RETRY,
+            )
+            try:
+                await self._until(partial(self._watch_over, watch, ahead), deadline=deadline, what=what)
+            finally:
+                if not watch.done():
+                    watch.cancel()
+            if (
+                watch.done()
+                and not watch.cancelled()
+                and watch.exception() is None
+                and watch.result().rejoined
+            ):
+                self._lane = None  # the new lane will say where this hotfix stands
 
     async def _cut_branches(self) -> None:
         self._set_step(Step.BRANCHES)

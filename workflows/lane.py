@@ -8,9 +8,9 @@ the `release` signal.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -29,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         LaneState,
     )
 
+S = TypeVar("S", LaneEnqueueSignal, LaneReleaseSignal)
+
 # An empty lane lingers a little so a burst of hotfixes reuses one run.
 IDLE = timedelta(hours=1)
 # Bounded history: hand over to a fresh run after this many grants.
@@ -44,12 +46,17 @@ class LaneWorkflow:
     @workflow.init
     def __init__(self, state: LaneState) -> None:
         self._queue: list[str] = list(state.queue)
+        self._since: dict[str, datetime] = dict(state.since)
         self._told: dict[str, tuple[bool, str | None]] = {}
         self._grants = 0
         self._joined = False
 
     @workflow.run
     async def run(self, state: LaneState) -> None:
+        if state.settle:
+            # Started by a hotfix whose lane vanished: the others in that line re-join within their
+            # watch interval; grant nobody before they are back in their first order.
+            await workflow.sleep(state.settle)
         while True:
             await self._tell_everyone()
             if not self._queue:
@@ -73,7 +80,8 @@ class LaneWorkflow:
                         await self._drop_if_gone(head)
             if self._grants >= GRANTS_PER_RUN or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(LaneState(queue=self._queue))
+                since = {wid: t for wid, t in self._since.items() if wid in self._queue}
+                workflow.continue_as_new(LaneState(queue=self._queue, since=since))
 
     async def _drop_if_gone(self, head: str) -> None:
         # Asked of Temporal, not of the hotfix: a signal per probe would grow the hotfix's history.
@@ -120,25 +128,45 @@ class LaneWorkflow:
 
     @workflow.signal
     def enqueue(self, signal: Any = None) -> None:
-        wid = self._workflow_id(LaneEnqueueSignal, signal, "enqueue")
-        if wid and wid not in self._queue:
+        join = self._read(LaneEnqueueSignal, signal, "enqueue")
+        if join is None or not join.workflow_id or join.workflow_id in self._queue:
+            return
+        wid = join.workflow_id
+        # A re-joiner from a vanished lane: the hotfix granted there still runs, so it goes first.
+        if join.ahead and join.ahead not in self._queue:
+            self._queue.insert(0, join.ahead)
+        if join.since is None:
             self._queue.append(wid)
-            self._joined = len(self._queue) > 1
+        else:
+            self._since[wid] = join.since
+            # In the order they first joined, behind the head (a grant is never taken back).
+            at = len(self._queue)
+            while at > 1 and self._joined_after(self._queue[at - 1], join.since):
+                at -= 1
+            self._queue.insert(at, wid)
+        self._joined = len(self._queue) > 1
+
+    def _joined_after(self, wid: str, since: datetime) -> bool:
+        # Who joined this lane itself (no earlier lane) joined after every re-joiner from that lane.
+        first = self._since.get(wid)
+        return first is None or first > since
 
     @workflow.signal
     def release(self, signal: Any = None) -> None:
-        wid = self._workflow_id(LaneReleaseSignal, signal, "release")
+        leave = self._read(LaneReleaseSignal, signal, "release")
+        wid = leave.workflow_id if leave is not None else ""
         if wid in self._queue:
             self._queue.remove(wid)
         self._told.pop(wid, None)
+        self._since.pop(wid, None)
 
     @staticmethod
-    def _workflow_id(model: type[LaneEnqueueSignal | LaneReleaseSignal], raw: object, name: str) -> str:
+    def _read(model: type[S], raw: object, name: str) -> S | None:
         try:
-            return model.model_validate(raw if raw is not None else {}).workflow_id
+            return model.model_validate(raw if raw is not None else {})
         except ValidationError:
             workflow.logger.warning("lane signal %s with an unreadable payload ignored: %r", name, raw)
-            return ""
+            return None
 
     @workflow.query
     def queue(self) -> list[str]:

@@ -37,12 +37,17 @@ EVERY_WAIT_NAMED = "every-wait-has-a-deadline-and-reminders"
 # still runs (one terminated from outside never releases it).
 LANE_PROBES_ON_JOIN = "lane-probes-on-join"
 
+# 7 (round 3): a hotfix queued behind another watches its lane (an activity); a lane terminated from
+# outside is re-joined, in the order the hotfixes first joined, behind the one granted before.
+QUEUED_REJOINS_VANISHED_LANE = "queued-rejoins-vanished-lane"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
     REVIEWED_COMMIT_ONLY,
     REQUIRED_CHECKS_FROM_RULES,
     EVERY_WAIT_NAMED,
+    QUEUED_REJOINS_VANISHED_LANE,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

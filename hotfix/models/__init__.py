@@ -19,7 +19,15 @@ from hotfix.models.branches import (
     FindBaseResult,
 )
 from hotfix.models.deploy import DispatchInput, RerunResult, RunInput, RunObservation, RunRef, WaitRunInput
-from hotfix.models.lane import HotfixAliveInput, HotfixAliveResult, LaneInput, LaneResult, LaneState
+from hotfix.models.lane import (
+    HotfixAliveInput,
+    HotfixAliveResult,
+    LaneInput,
+    LaneResult,
+    LaneState,
+    WatchLaneInput,
+    WatchLaneResult,
+)
 from hotfix.models.preflight import PreflightCheck, PreflightInput, PreflightResult, RepoInput
 from hotfix.models.process import HotfixRequest, ProcessSettings
 from hotfix.models.pulls import (
@@ -99,4 +107,6 @@ __all__ = [
     "WaitChecksInput",
     "WaitReviewInput",
     "WaitRunInput",
+    "WatchLaneInput",
+    "WatchLaneResult",
 ]

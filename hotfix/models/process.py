@@ -27,6 +27,9 @@ class ProcessSettings(BaseModel):
     back_merge_timeout: timedelta = timedelta(days=14)
     # Waits nobody planned for: behind an earlier hotfix, for a human to fix drift or a blocked step.
     queued_timeout: timedelta = timedelta(days=7)
+    # How often a queued hotfix makes sure its lane still runs (one terminated from outside is
+    # re-joined); 0 turns the watch off, and such a hotfix then waits until queued_timeout.
+    lane_watch_interval: timedelta = timedelta(seconds=30)
     drift_timeout: timedelta = timedelta(days=1)
     blocked_timeout: timedelta = timedelta(days=3)
     reminder_interval: timedelta = timedelta(hours=4)

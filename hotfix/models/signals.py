@@ -5,6 +5,7 @@ Every field has a default: a signal without payload must work.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
@@ -40,6 +41,10 @@ class LaneGrantSignal(BaseModel):
 
 class LaneEnqueueSignal(BaseModel):
     workflow_id: str = ""
+    # When the hotfix first joined: a lane started anew (the old one terminated) orders by it.
+    since: datetime | None = None
+    # The hotfix granted ahead of it when its lane vanished: it still runs and still goes first.
+    ahead: str | None = None
 
 
 class LaneReleaseSignal(BaseModel):

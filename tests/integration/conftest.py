@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def process(**overrides: Any) -> ProcessSettings:
     defaults: dict[str, Any] = {
         "poll_interval": timedelta(seconds=0.2),
+        "lane_watch_interval": timedelta(seconds=0.2),
         "activity_timeout": timedelta(seconds=20),
     }
     return ProcessSettings(**{**defaults, **overrides})

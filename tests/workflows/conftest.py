@@ -24,6 +24,9 @@ from workflows.lane import LaneWorkflow
 DAY = date(2026, 11, 23)
 SETTINGS = ProcessSettings(
     poll_interval=timedelta(hours=1),
+    # A watch is a running activity, and days skipped past its heartbeat timeout would make the
+    # time-skipping server retry it thousands of times: the lane watch is tested on the dev server.
+    lane_watch_interval=timedelta(0),
     reminder_interval=timedelta(hours=4),
     ui_base_url="http://localhost:8233",
 )
@@ -91,7 +94,7 @@ async def harness(ts_env: WorkflowEnvironment, task_queue: str, unique: str) -> 
         ts_env.client,
         task_queue=task_queue,
         workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*fakes.all(), lane.enqueue, lane.hotfix_alive],
+        activities=[*fakes.all(), lane.enqueue, lane.hotfix_alive, lane.watch_lane],
     ):
         harness = Harness(ts_env, gh, task_queue, unique)
         yield harness

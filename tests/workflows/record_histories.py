@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 import uuid
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -25,7 +26,7 @@ from hotfix import search_attributes
 from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, RetryDeploySignal, Step
 from service.temporal import add_search_attributes
 from tests.conftest import venv_binary
-from tests.workflows.conftest import Harness
+from tests.workflows.conftest import SETTINGS, Harness
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
 from workflows.hotfix import HotfixWorkflow
@@ -105,6 +106,22 @@ async def reviewed_head(h: Harness) -> WorkflowHandle:
     return handle
 
 
+async def lane_watch(h: Harness) -> WorkflowHandle:
+    """Queued behind another, the hotfix watches its lane (`queued-rejoins-vanished-lane`), then goes."""
+    watching = SETTINGS.model_copy(update={"lane_watch_interval": timedelta(seconds=0.2)})
+    first = await h.start("ahead in the lane")
+    await h.reach(first, Step.CHANGES)
+    second = await h.start("watching its lane", settings=watching)
+    await h.reach(second, Step.QUEUED, lambda s: s.queued_behind == first.id)
+    await asyncio.sleep(1.0)  # the watch looks a few times
+    await first.signal(HotfixWorkflow.abort, AbortSignal(reason="withdrawn", by="dev-1"))
+    await first.result()
+    await h.reach(second, Step.CHANGES)
+    await second.signal(HotfixWorkflow.abort, AbortSignal(reason="done watching", by="dev-1"))
+    await second.result()
+    return second
+
+
 # happy_path and abort were recorded before the patches and replay their old branches; keep them.
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
@@ -116,6 +133,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "required_checks": partial(happy_path, description="required checks"),
     # Recorded after `every-wait-has-a-deadline-and-reminders`.
     "every_wait": partial(happy_path, description="every wait named"),
+    "lane_watch": lane_watch,
 }
 
 

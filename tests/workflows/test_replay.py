@@ -36,7 +36,14 @@ PATCHES: dict[str, set[str]] = {
         versions.REVIEWED_COMMIT_ONLY,
         versions.REQUIRED_CHECKS_FROM_RULES,
     },
-    "every_wait": set(versions.ALL) - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED},
+    "every_wait": set(versions.ALL)
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
+    "lane_watch": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.EVERY_WAIT_NAMED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.REVIEWED_COMMIT_ONLY,
+    },
 }
 
 
