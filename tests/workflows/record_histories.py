@@ -11,8 +11,8 @@ import asyncio
 import json
 import sys
 import uuid
-from datetime import timedelta
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
