@@ -42,6 +42,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float | None = None
     drop: bool = False
+    # Apply the request first, then fail (drop or `status`): a write GitHub made whose answer was lost.
+    applied: bool = False
     count: int = 1
 
     def matches(self, method: str, path: str) -> bool:
@@ -119,6 +121,7 @@ class Sandbox:
             headers={str(k): str(v) for k, v in (spec.get("headers") or {}).items()},
             delay=spec.get("delay"),
             drop=bool(spec.get("drop", False)),
+            applied=bool(spec.get("applied", False)),
             count=int(spec.get("count", 1)),
         )
         self.faults.append(fault)

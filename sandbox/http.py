@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sandbox import api, errors, populate  # noqa: F401 - importing sandbox.api fills the route table
-from sandbox.core import Sandbox
+from sandbox.core import Fault, Sandbox
 from sandbox.routing import Ctx, Reply, match
 from sandbox.state import Record
 from sandbox.views import Urls
@@ -109,24 +109,20 @@ class App:
         self.sb.requests.append(entry)
         headers = _headers(scope)
         fault = self.sb.take_fault(method, path)
+        # The whole request first: one that is delayed is applied as sent, even if the client left.
+        raw = await _read_body(receive)
         if fault is not None:
             entry["fault"] = True
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            if fault.drop:
-                entry["status"] = None
-                self._drop(receive)
-                # Let the transport report the loss, so uvicorn does not answer for us.
-                await asyncio.sleep(0.01)
+            if not fault.applied and await self._fail(fault, entry, receive, send):
                 return
-            if fault.status is not None:
-                entry["status"] = fault.status
-                body = fault.body if fault.body is not None else {"message": "Injected fault"}
-                await _send(send, fault.status, body, dict(fault.headers))
-                return
-        raw = await _read_body(receive)
         status, body, out_headers = self._handle(method, path, query_string, headers, raw, entry)
         entry["status"] = status
+        if fault is not None and fault.applied:
+            entry["applied_status"] = status
+            if await self._fail(fault, entry, receive, send):
+                return
         if self.sb.record_bodies:
             entry["response"] = body
         raw_out = _encode(body)
@@ -134,6 +130,21 @@ class App:
             # The exact bytes sent, so what is checked later is what the client got.
             self.sb.observer(method, path, status, raw_out)
         await _send(send, status, body, out_headers, raw_out)
+
+    async def _fail(self, fault: Fault, entry: Record, receive: Any, send: Any) -> bool:
+        """Answer as the fault says (a dropped connection or its status); False: answer normally."""
+        if fault.drop:
+            entry["status"] = None
+            self._drop(receive)
+            # Let the transport report the loss, so uvicorn does not answer for us.
+            await asyncio.sleep(0.01)
+            return True
+        if fault.status is not None:
+            entry["status"] = fault.status
+            body = fault.body if fault.body is not None else {"message": "Injected fault"}
+            await _send(send, fault.status, body, dict(fault.headers))
+            return True
+        return False
 
     @staticmethod
     def _drop(receive: Any) -> None:
@@ -223,7 +234,14 @@ class App:
                 await _send(send, 204, None, {})
             else:
                 listing = [
-                    {"method": f.method, "path": f.path.pattern, "status": f.status, "count": f.count}
+                    {
+                        "method": f.method,
+                        "path": f.path.pattern,
+                        "status": f.status,
+                        "drop": f.drop,
+                        "applied": f.applied,
+                        "count": f.count,
+                    }
                     for f in self.sb.faults
                 ]
                 await _send(send, 200, listing, {})

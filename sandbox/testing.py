@@ -112,9 +112,15 @@ class SandboxHandle:
         headers: dict[str, str] | None = None,
         delay: float | None = None,
         drop: bool = False,
+        applied: bool = False,
         count: int = 1,
     ) -> None:
-        """path is a Python regular expression matched (fullmatch) against the path below /api/v3."""
+        """path is a Python regular expression matched (fullmatch) against the path below /api/v3.
+
+        The request is read whole first, so a delayed one is applied exactly as sent even when the
+        client gave up meanwhile. `applied=True` handles the request and then fails (`drop`, or
+        answers `status`): GitHub did the write, the answer was lost.
+        """
         spec = {
             "method": method,
             "path": path,
@@ -123,6 +129,7 @@ class SandboxHandle:
             "headers": headers or {},
             "delay": delay,
             "drop": drop,
+            "applied": applied,
             "count": count,
         }
         self._http.post("/_sandbox/faults", json=spec).raise_for_status()

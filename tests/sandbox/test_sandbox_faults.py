@@ -89,6 +89,37 @@ def test_dropped_connection(sandbox: SandboxHandle) -> None:
     assert repo.create_git_ref("refs/heads/dropped", sha).ref == "refs/heads/dropped"
 
 
+@pytest.mark.parametrize("lost", [{"drop": True}, {"status": 502}])
+def test_a_write_applied_whose_answer_is_lost(sandbox: SandboxHandle, lost: dict[str, object]) -> None:
+    sandbox.add_fault("POST", REPO_PATH + "/git/refs", applied=True, **lost)  # type: ignore[arg-type]
+    repo = sandbox.github().get_repo(seed.REPO)
+    sha = repo.get_branch("main").commit.sha
+    with pytest.raises((requests.exceptions.ConnectionError, GithubException)):
+        repo.create_git_ref("refs/heads/applied", sha)
+    # GitHub made the ref: a blind retry is told it exists.
+    assert repo.get_branch("applied").commit.sha == sha
+    with pytest.raises(GithubException) as err:
+        repo.create_git_ref("refs/heads/applied", sha)
+    assert err.value.status == 422
+    logged = [r for r in sandbox.requests() if r["method"] == "POST" and r.get("fault")]
+    assert logged[0]["applied_status"] == 201
+
+
+def test_a_delayed_write_is_applied_as_sent_after_the_client_gave_up(sandbox: SandboxHandle) -> None:
+    repo = sandbox.github().get_repo(seed.REPO)
+    sha = repo.get_branch("main").commit.sha
+    sandbox.add_fault("POST", REPO_PATH + "/git/refs", delay=1.5)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        sandbox.github(timeout=1).get_repo(seed.REPO).create_git_ref("refs/heads/late", sha)
+    # The body was read before the delay: the ref is made with what the client sent.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if "late" in {b.name for b in repo.get_branches()}:
+            break
+        time.sleep(0.05)
+    assert repo.get_branch("late").commit.sha == sha
+
+
 def test_fault_path_is_a_regex_and_method_must_match(sandbox: SandboxHandle) -> None:
     sandbox.add_fault("POST", REPO_PATH + r"/git/refs", status=500)
     repo = sandbox.github().get_repo(seed.REPO)  # a GET: not matched
