@@ -12,8 +12,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github import errors
 from activities.github.client import GitHubClient
-from activities.github.rest import OnGitHub, RepoApi, parse_time, q
+from activities.github.rest import OnGitHub, RepoApi, q
 from activities.log import logger
+from activities.runs import CLOCK_SKEW, cancel_strays, ref_of, runs_of
 from hotfix.models import (
     DispatchInput,
     RerunResult,
@@ -41,7 +42,7 @@ class DeployActivities(OnGitHub):
         *,
         dispatch_lookup_attempts: int = 10,
         dispatch_lookup_interval: float = 2.0,
-        clock_skew: timedelta = timedelta(minutes=2),
+        clock_skew: timedelta = CLOCK_SKEW,
     ) -> None:
         """The keyword options exist for tests; production uses the defaults.
 
@@ -70,7 +71,7 @@ class DeployActivities(OnGitHub):
             return made
         found = self._wait_for_run(api, input, since, self._dispatch_lookup_attempts)
         if found is not None:
-            return RunRef(run_id=found.run_id, url=found.url, created=True)
+            return found.model_copy(update={"created": True})
         # Dispatched but not listed yet: the retry's lookup finds it, it does not dispatch again.
         raise ApplicationError(
             f"dispatched {input.workflow} on {input.ref}, but GitHub lists no run yet; looking again",
@@ -121,39 +122,13 @@ class DeployActivities(OnGitHub):
         return None
 
     def _find_run(self, api: RepoApi, input: DispatchInput, since: datetime) -> RunRef | None:
-        """The oldest workflow_dispatch run of the workflow on the branch created since `since`, made by
-        this worker's own identity and at `input.head_sha` when given: someone's manual run is not ours."""
-        me = self._github.login()
-        ours: list[tuple[datetime, dict[str, Any]]] = []
-        for run in api.pages(
-            f"/actions/workflows/{q(input.workflow)}/runs",
-            what=f"list runs of {input.workflow} on {input.ref}",
-            key="workflow_runs",
-            params={
-                "branch": input.ref,
-                "event": "workflow_dispatch",
-                "created": f">={since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-            },
-            permission="actions:read",
-        ):
-            created = parse_time(run.get("created_at"))
-            if created is None:
-                continue
-            if created < since:
-                # Runs come newest first: everything further is older still.
-                break
-            if run.get("head_branch") != input.ref or run.get("event") != "workflow_dispatch":
-                continue
-            if input.head_sha and run.get("head_sha") != input.head_sha:
-                continue
-            actor = (run.get("triggering_actor") or run.get("actor") or {}).get("login")
-            if me and actor and actor != me:
-                continue
-            ours.append((created, run))
-        if not ours:
+        """The oldest run this dispatch made (see activities/runs.py); any younger one is cancelled."""
+        runs = runs_of(api, input, since, self._github.login())
+        if not runs:
             return None
-        run = min(ours, key=lambda pair: (pair[0], pair[1]["id"]))[1]
-        return RunRef(run_id=int(run["id"]), url=str(run["html_url"]), created=False)
+        ref = ref_of(runs[0], created=False)
+        ref.cancelled = cancel_strays(api, runs, ref.run_id)
+        return ref
 
     @activity.defn
     def rerun_failed_jobs(self, input: RunInput) -> RerunResult:

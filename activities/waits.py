@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
@@ -27,6 +27,7 @@ from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
+from activities.runs import CLOCK_SKEW, cancel_strays, runs_of
 from hotfix.models import (
     ChecksResult,
     PullRequestRef,
@@ -41,6 +42,12 @@ from hotfix.models import (
 T = TypeVar("T")
 
 NOT_YET = "NotYet"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 # The loop leaves this much of start-to-close unused, so it ends before Temporal times it out.
 _MARGIN_SHARE = 0.2
 _MARGIN_MAX = timedelta(seconds=60)
@@ -266,6 +273,13 @@ class GitHubWaits(OnGitHub):
             if run.get("status") == "completed":
                 rejected, approved_by = self._reviews_of_run(api, input)
                 rejected = rejected and run.get("conclusion") != "success"
+            cancelled: list[int] = []
+            if input.dispatch is not None and (last is None or last.status != run.get("status")):
+                # A retried dispatch whose first answer came late made a second run: cancel it before
+                # someone approves it (it would deploy again, outside every guard).
+                since = _aware(input.dispatch.not_before) - CLOCK_SKEW
+                runs = runs_of(api, input.dispatch, since, self._github.login())
+                cancelled = cancel_strays(api, runs, keep=input.run_id)
             return RunObservation(
                 status=str(run.get("status")),
                 conclusion=run.get("conclusion"),
@@ -274,6 +288,7 @@ class GitHubWaits(OnGitHub):
                 pending_reviewers=reviewers,
                 rejected=rejected,
                 approved_by=approved_by,
+                cancelled=cancelled,
             )
 
         return await poll(

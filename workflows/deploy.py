@@ -33,6 +33,7 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 class DeploySteps(Waiting):
     _deploy_started: bool
     _fix_authors: list[str]
+    _dispatch_input: DispatchInput | None  # the dispatch of this hotfix's run, once made
 
     async def _dispatch_deploy(self) -> None:
         self._set_step(Step.DEPLOY)
@@ -42,19 +43,27 @@ class DeploySteps(Waiting):
             await self._merged_commit_guard()
         # Fixed once, in workflow time, so a retried dispatch recognises the run it already made.
         not_before = workflow.now()
-        run = await self._act(
-            DeployActivities.dispatch_deploy,
-            DispatchInput(
-                repository=self._request.repository,
-                workflow=self._settings.deploy_workflow,
-                ref=self._status.prod_branch,
-                not_before=not_before,
-                head_sha=self._status.merged_sha if guarded else None,
-            ),
-            slow=True,
+        self._dispatch_input = DispatchInput(
+            repository=self._request.repository,
+            workflow=self._settings.deploy_workflow,
+            ref=self._status.prod_branch,
+            not_before=not_before,
+            head_sha=self._status.merged_sha if guarded else None,
         )
+        run = await self._act(DeployActivities.dispatch_deploy, self._dispatch_input, slow=True)
         self._status.run_id, self._status.run_url = run.run_id, run.url
+        self._note_strays(run.cancelled)
         self._publish()
+
+    def _note_strays(self, cancelled: list[int]) -> None:
+        """Name the stray runs a late-answered dispatch made, which the activities cancelled."""
+        for run_id in cancelled:
+            note = (
+                f"cancelled deploy run {run_id}: a second run of {self._status.prod_branch} that a retried "
+                "dispatch made (its first answer came late); the hotfix deploys with its own run"
+            )
+            if note not in self._status.warnings:
+                self._status.warnings.append(note)
 
     async def _drift_guard(self) -> None:
         """Never deploy a prod branch that lacks what production runs now: that would un-deploy it."""
@@ -161,6 +170,7 @@ class DeploySteps(Waiting):
         async def decide(run: RunObservation) -> bool | LookAgain | None:
             nonlocal deadline
             self._status.run_url = run.html_url
+            self._note_strays(run.cancelled)
             if workflow.patched(REVIEWED_COMMIT_ONLY):
                 self._check_run_commit(run)
             decided: bool | LookAgain | None = None
@@ -232,4 +242,5 @@ class DeploySteps(Waiting):
             environment=self._settings.environment,
             poll_interval=self._settings.poll_interval,
             last=last,
+            dispatch=self._dispatch_input,
         )

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         CleanupInput,
         CompareInput,
         CreateBranchInput,
+        DispatchInput,
         FindBaseResult,
         HotfixRequest,
         HotfixResult,
@@ -84,6 +85,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         self._in_lane = False
         self._branches_made: list[str] = []
         self._deploy_started = False
+        self._dispatch_input: DispatchInput | None = None
         self._noted_approvals: list[str] = []
         self._fix_authors: list[str] = []
         self._preflight: PreflightResult | None = None

@@ -21,6 +21,8 @@ class RunRef(BaseModel):
     run_id: int
     url: str
     created: bool = True
+    # Other runs of this dispatch (a retry after an answer that came late) that were cancelled.
+    cancelled: list[int] = Field(default_factory=list)
 
 
 class WaitRunInput(BaseModel):
@@ -29,6 +31,8 @@ class WaitRunInput(BaseModel):
     environment: str
     poll_interval: timedelta
     last: RunObservation | None = None
+    # The dispatch that made the run: any other run it made (a late answer, a retry) is cancelled.
+    dispatch: DispatchInput | None = None
 
 
 class RunObservation(BaseModel):
@@ -43,6 +47,8 @@ class RunObservation(BaseModel):
     rejected: bool = False
     # Who approved the run's deployments (read once it completed).
     approved_by: list[str] = Field(default_factory=list)
+    # Stray runs of the same dispatch found and cancelled at this look.
+    cancelled: list[int] = Field(default_factory=list)
 
 
 class RunInput(BaseModel):
