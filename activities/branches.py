@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github import errors
 from activities.github.client import GitHubClient
-from activities.github.comments import recent_comment
+from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts, recent_comment
 from activities.github.refs import branch_head, branch_sha, branches_under, delete_branch, resolve
 from activities.github.rest import OnGitHub, RepoApi, qref
 from activities.log import logger
@@ -39,9 +39,16 @@ DEPLOYMENT_SCAN_LIMIT = 100
 
 
 class BranchActivities(OnGitHub):
-    def __init__(self, github: GitHubClient, *, comment_lookback: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(
+        self,
+        github: GitHubClient,
+        *,
+        comment_lookback: timedelta = timedelta(minutes=30),
+        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
+    ) -> None:
         super().__init__(github)
         self._comment_lookback = comment_lookback
+        self._request_limit = request_limit
 
     @activity.defn
     def find_base(self, input: FindBaseInput) -> FindBaseResult:
@@ -179,6 +186,7 @@ class BranchActivities(OnGitHub):
                 _log().warning("pull request to close not found", number=number)
                 continue
             if pull.data.get("state") != "closed":
+                after_earlier_attempts(self._request_limit)
                 if recent_comment(api, self._comment_lookback, number, comment) is None:
                     api.call(
                         "POST",

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github import errors
 from activities.github.client import GitHubClient
+from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts
 from activities.github.rest import OnGitHub, RepoApi, q
 from activities.log import logger
 from activities.runs import CLOCK_SKEW, cancel_strays, ref_of, runs_of
@@ -43,6 +44,7 @@ class DeployActivities(OnGitHub):
         dispatch_lookup_attempts: int = 10,
         dispatch_lookup_interval: float = 2.0,
         clock_skew: timedelta = CLOCK_SKEW,
+        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
     ) -> None:
         """The keyword options exist for tests; production uses the defaults.
 
@@ -54,14 +56,19 @@ class DeployActivities(OnGitHub):
         self._dispatch_lookup_attempts = dispatch_lookup_attempts
         self._dispatch_lookup_interval = dispatch_lookup_interval
         self._clock_skew = clock_skew
+        self._request_limit = request_limit
 
     @activity.defn
     def dispatch_deploy(self, input: DispatchInput) -> RunRef:
         """Exactly one run per hotfix: find the run an earlier attempt made, else dispatch."""
         api = self._api(input.repository)
         since = _aware(input.not_before) - self._clock_skew
-        # A retry may follow a dispatch whose answer was lost and whose run GitHub lists only later.
-        lookups = self._dispatch_lookup_attempts if activity.info().attempt > 1 else 1
+        # A retry may follow a dispatch whose answer was lost and whose run GitHub lists only later,
+        # or one GitHub is still handling (a timeout on our side): let it land, then look.
+        retry = activity.info().attempt > 1
+        if retry:
+            after_earlier_attempts(self._request_limit)
+        lookups = self._dispatch_lookup_attempts if retry else 1
         found = self._wait_for_run(api, input, since, lookups)
         if found is not None:
             return found

@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.github import errors
 from activities.github.client import GitHubClient
-from activities.github.comments import recent_comment
+from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts, recent_comment
 from activities.github.rest import OnGitHub, RepoApi
 from activities.log import logger
 from hotfix.models import (
@@ -28,10 +28,18 @@ def _log() -> Any:
 
 
 class PullRequestActivities(OnGitHub):
-    def __init__(self, github: GitHubClient, *, comment_lookback: timedelta = timedelta(minutes=30)) -> None:
-        """`comment_lookback`: how far back a retried comment looks for its own earlier post."""
+    def __init__(
+        self,
+        github: GitHubClient,
+        *,
+        comment_lookback: timedelta = timedelta(minutes=30),
+        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
+    ) -> None:
+        """`comment_lookback`: how far back a retried comment looks for its own earlier post;
+        `request_limit`: how long GitHub may still be writing what an earlier attempt sent."""
         super().__init__(github)
         self._comment_lookback = comment_lookback
+        self._request_limit = request_limit
 
     @activity.defn
     def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
@@ -148,6 +156,7 @@ class PullRequestActivities(OnGitHub):
         """
         api = self._api(input.repository)
         if activity.info().attempt > 1:
+            after_earlier_attempts(self._request_limit)
             earlier = recent_comment(api, self._comment_lookback, input.number, input.body)
             if earlier is not None:
                 return CommentResult(comment_id=earlier)

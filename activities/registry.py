@@ -7,6 +7,7 @@ without keeping the old name registered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -15,6 +16,7 @@ from activities.branches import BranchActivities
 from activities.cherry_pick import CherryPickActivities
 from activities.deploy import DeployActivities
 from activities.github.client import GitHubClient
+from activities.github.comments import GITHUB_REQUEST_LIMIT
 from activities.lane import LaneActivities
 from activities.preflight import PreflightActivities
 from activities.pulls import PullRequestActivities
@@ -27,16 +29,19 @@ def github_activities(
     *,
     dispatch_lookup_attempts: int = 10,
     dispatch_lookup_interval: float = 2.0,
+    request_limit: timedelta = GITHUB_REQUEST_LIMIT,
 ) -> list[Callable[..., Any]]:
-    """The bound activity methods over one GitHub client; the keyword options exist for tests."""
+    """The bound activity methods over one GitHub client; the keyword options exist for tests
+    (`request_limit`: sized to the sandbox's longest injected delay instead of GitHub's 10 s)."""
     preflight = PreflightActivities(github)
-    branches = BranchActivities(github)
+    branches = BranchActivities(github, request_limit=request_limit)
     picks = CherryPickActivities(github)
-    pulls = PullRequestActivities(github)
+    pulls = PullRequestActivities(github, request_limit=request_limit)
     deploy = DeployActivities(
         github,
         dispatch_lookup_attempts=dispatch_lookup_attempts,
         dispatch_lookup_interval=dispatch_lookup_interval,
+        request_limit=request_limit,
     )
     rules = RulesActivities(github)
     waits = GitHubWaits(github)

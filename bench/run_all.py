@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("history_events.py", 600),
     ("reaction_time.py", 600),
     ("cancelled_poll.py", 300),
+    ("fault_matrix.py", 900),
     ("worker_memory.py", 1200),
     ("suite_time.py", 2400),
 ]

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+from temporalio import activity
+
 from activities.github.rest import RepoApi, parse_time
+
+# GitHub ends a request it has not finished within 10 s ("Timeouts" in GitHub's REST API
+# troubleshooting): a write sent by an earlier attempt has landed, or never will, by then.
+GITHUB_REQUEST_LIMIT = timedelta(seconds=10)
+
+
+def after_earlier_attempts(limit: timedelta = GITHUB_REQUEST_LIMIT) -> None:
+    """On a retry, wait until what the earlier attempt sent has surely landed or failed on GitHub, so
+    a look for it cannot miss a comment GitHub is still writing (and post it twice)."""
+    info = activity.info()
+    if info.attempt <= 1:
+        return
+    wait = (info.current_attempt_scheduled_time + limit - datetime.now(UTC)).total_seconds()
+    if wait > 0:
+        activity.heartbeat("waiting for an earlier attempt's write to land")
+        time.sleep(wait)
 
 
 def recent_comment(api: RepoApi, lookback: timedelta, number: int, body: str) -> int | None:

@@ -62,12 +62,15 @@ async def start(
     )
 
 
-def worker_settings(sandbox: Any, task_queue: str, env: WorkflowEnvironment) -> WorkerSettings:
+def worker_settings(
+    sandbox: Any, task_queue: str, env: WorkflowEnvironment, **overrides: Any
+) -> WorkerSettings:
     return WorkerSettings(
         temporal_address=env.client.service_client.config.target_host,
         task_queue=task_queue,
         github_url=sandbox.api_url,
         github_token=SecretStr("sandbox-bot-token"),
+        **overrides,
     )
 
 
@@ -80,12 +83,18 @@ async def fresh_lane(local_env: WorkflowEnvironment) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def hotfix_worker(env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
-    """The real worker (real activities, the bot's token) against `sandbox`."""
-    settings = worker_settings(sandbox, task_queue, env)
+async def hotfix_worker(
+    env: WorkflowEnvironment, sandbox: Any, task_queue: str, **overrides: Any
+) -> AsyncIterator[None]:
+    """The real worker (real activities, the bot's token) against `sandbox`; `overrides` are
+    WorkerSettings fields (e.g. a short `github_timeout`)."""
+    settings = worker_settings(sandbox, task_queue, env, **overrides)
     github = GitHubClient.from_settings(settings, seconds_between_writes=0)
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
-    activities = github_activities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2)
+    # The sandbox's longest injected delay is 3.5 s (the fault matrix), not GitHub's 10 s.
+    activities = github_activities(
+        github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2, request_limit=timedelta(seconds=4)
+    )
     async with build_worker(env.client, settings, github, task_queue, activities=activities):
         yield
 
