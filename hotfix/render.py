@@ -82,7 +82,7 @@ def to_markdown(status: HotfixStatus) -> str:
     for warning in status.warnings:
         lines.append(f"- warning: {warning}")
     for ignored in status.ignored_inputs:
-        lines.append(f"- ignored: {ignored}")
+        lines.append(f"- ignored: {escape(ignored)}")  # it quotes what a person sent
     for approval in status.ignored_approvals:
         lines.append(f"- approval not counted: {approval}")
     for kept in status.kept_branches:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,13 +24,12 @@ from hotfix import naming
 from local import environments
 from local.stack import free_port, port_open
 from tests.integration.conftest import REPO, hotfix_worker
-from tests.ui.temporal_ui import TemporalUI
+from tests.ui.temporal_ui import ROOT, TemporalUI
 
 CHROMIUM = os.environ.get("HOTFIX_CHROMIUM", "/usr/bin/chromium")
 INSTALL_HINT = (
     "Chromium is missing: install Debian's, `sudo apt-get install -y chromium` (never `playwright install`)"
 )
-ROOT = Path(__file__).resolve().parents[2]
 # Headless, and quiet: nothing that phones home (updates, sync, QUIC probes, first-run pages).
 CHROMIUM_ARGS = [
     "--headless",
@@ -104,6 +102,10 @@ async def browser_context(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
 async def page(browser_context: BrowserContext) -> AsyncIterator[Page]:
     page = await browser_context.new_page()
     page.set_default_timeout(15_000)
+    page.on(
+        "console",
+        lambda m: print("CONSOLE", m.type, m.text[:300]) if m.type in ("error", "warning") else None,
+    )
     try:
         yield page
     finally:
@@ -118,5 +120,10 @@ async def ui(
     env, ui_url = ui_env
     async with hotfix_worker(env, sandbox, task_queue):
         yield TemporalUI(page, ui_url, env.client, task_queue, sandbox, ROOT)
+        # Hotfixes left waiting would keep their polling activities, and so the worker, busy.
+        running = f'TaskQueue = "{task_queue}" AND ExecutionStatus = "Running"'
+        async for execution in env.client.list_workflows(running):
+            with contextlib.suppress(RPCError):
+                await env.client.get_workflow_handle(execution.id).terminate("test over")
     with contextlib.suppress(RPCError):
         await env.client.get_workflow_handle(naming.lane_workflow_id(REPO)).terminate("test over")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from playwright.async_api import Frame, Page
+from playwright.async_api import Page
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
@@ -30,6 +30,7 @@ from temporalio.client import Client, WorkflowHandle
 from hotfix.models import HotfixStatus
 from local.humans import wait_for
 
+ROOT = Path(__file__).resolve().parents[2]
 METADATA = ("summary", "details", "current-details")
 
 
@@ -99,15 +100,16 @@ class TemporalUI:
         await self.tab("user-metadata-tab")
         texts = {}
         for name in METADATA:
-            await self.page.locator(f"iframe#user-metadata-{name}").wait_for()
-            frame = self.page.frame(name=f"user-metadata-{name}")
-            assert frame is not None, f"no {name} frame"
-            texts[name] = await _text(frame)
+            body = self.page.frame_locator(f"iframe#user-metadata-{name}").locator("body")
+            await body.wait_for()
+            texts[name] = " ".join((await body.inner_text()).split())
         return texts
 
     async def send_signal(self, name: str, data: str | None) -> None:
         """More Actions → Send a Signal → pick `name`, Data `data` (None: left empty) → Submit."""
         page = self.page
+        await page.reload()
+        await page.get_by_test_id("execution-status").first.wait_for()
         await page.get_by_role("button", name="More Actions").click()
         await page.get_by_test_id("signal-button").filter(visible=True).click()
         dialog = page.locator("dialog#signal-confirmation-modal[open]")
@@ -119,9 +121,17 @@ class TemporalUI:
         await page.keyboard.press("Delete")
         if data is not None:
             await page.keyboard.insert_text(data)
+        # Leave the box first: it pretty-prints on blur, which moves the Submit button.
+        await dialog.get_by_text("Single JSON payload supported.").click()
+        toasts = page.get_by_text("Workflow signaled.")
+        shown = await toasts.count()
         await dialog.get_by_test_id("confirm-modal-button").click()
-        await page.get_by_text("Workflow signaled.").first.wait_for()
-        await dialog.wait_for(state="detached")
+        try:
+            await dialog.wait_for(state="detached")
+            await toasts.nth(shown).wait_for()
+        except Exception:
+            await page.screenshot(path=str(ROOT / ".pytest_cache" / "ui-signal-failed.png"))
+            raise
 
     async def query(self) -> Any:
         """Queries tab → Query Type `status` (the workflow's only query, chosen already) → Run Query: the
@@ -152,12 +162,6 @@ class TemporalUI:
         rows = self.page.locator("table tbody tr")
         await rows.first.wait_for()
         return [text.strip() for text in await rows.all_inner_texts()]
-
-
-async def _text(frame: Frame) -> str:
-    body = frame.locator("body")
-    await body.wait_for()
-    return " ".join((await body.inner_text()).split())
 
 
 async def history(handle: WorkflowHandle[Any, Any]) -> list[HistoryEvent]:
