@@ -135,6 +135,11 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
+def _person(login: str) -> str:
+    """A GitHub mention, or "not given" as words when nobody said who."""
+    return NOT_GIVEN if login == NOT_GIVEN else f"@{escape(login)}"
+
+
 def pr_title(text: str) -> str:
     """A PR title: one line, within GitHub's 256 characters."""
     line = " ".join(text.split())
@@ -145,7 +150,7 @@ def pr_body(request: HotfixRequest, status: HotfixStatus, link: str, *, back_mer
     """The description of the hotfix PR, or of its back-merge PR."""
     lines = [
         f"**Hotfix:** {escape(request.description)}",
-        f"**Requested by:** @{escape(request.requested_by)}",
+        f"**Requested by:** {_person(request.requested_by)}",
         f"**Base:** `{status.base_ref}` @ `{status.base_sha}` ({status.base_source})",
         f"**Workflow:** {link}",
     ]

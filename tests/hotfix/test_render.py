@@ -106,3 +106,15 @@ def test_a_description_cannot_fake_lines_of_the_pr_body() -> None:
 def test_pull_request_titles_are_one_line_within_githubs_limit() -> None:
     assert render.pr_title("Hotfix: a\nb") == "Hotfix: a b"
     assert len(render.pr_title("Hotfix: " + "x" * 300)) == 256
+
+
+def test_a_requester_nobody_named_is_not_given_not_a_login() -> None:
+    request = HotfixRequest(
+        repository="acme/gaia-gateway",
+        description="fix",
+        requested_by=render.NOT_GIVEN,
+        day=date(2026, 11, 23),
+    )
+    body = render.pr_body(request, status(requested_by=render.NOT_GIVEN), "`id`")
+    assert "**Requested by:** not given" in body.splitlines()
+    assert "@not" not in body

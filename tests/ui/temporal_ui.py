@@ -163,6 +163,15 @@ class TemporalUI:
         await rows.first.wait_for()
         return [text.strip() for text in await rows.all_inner_texts()]
 
+    async def show_columns(self, *names: str) -> None:
+        """The list's Configure Columns panel: add the named columns (search attributes)."""
+        page = self.page
+        await page.get_by_role("button", name="Configure Columns").click()
+        for name in names:
+            await page.get_by_test_id(f"orderable-list-item-{name}-add-button").click()
+        await page.get_by_role("button", name="Close Workflows Table configuration").click()
+        await page.locator("#workflows-table-configuration-drawer").wait_for(state="hidden")
+
 
 async def history(handle: WorkflowHandle[Any, Any]) -> list[HistoryEvent]:
     return [event async for event in handle.fetch_history_events()]

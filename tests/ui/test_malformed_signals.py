@@ -75,8 +75,9 @@ async def test_changes_ready_with_a_wrong_data_box_never_wedges_the_hotfix(
     events = await settled(handle, before + 1)
     assert signals_in(events)[before:] == [("changes_ready", recorded)]
     assert failed_workflow_tasks(events) == []
-    status = await wait_for(handle, lambda s: bool(s.signals), "the signal in the status")
-    assert status.step == Step.CHANGES  # nothing pushed yet: it looked, and waits on
+    # The signal counted: the hotfix looked at the branch, found nothing pushed yet, and waits on.
+    status = await wait_for(handle, lambda s: (s.message or "").startswith("no changes yet"), "a look")
+    assert status.step == Step.CHANGES
     assert [line.split(" ", 1)[1] for line in status.signals] == [listed]
     assert [line.split(" (")[0] for line in status.ignored_inputs] == ([ignored] if ignored else [])
     # The page says so too (current details, read after a reload).
