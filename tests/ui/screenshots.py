@@ -46,10 +46,11 @@ async def test_take_the_readme_screenshots(ui: TemporalUI) -> None:
 
     _, second = await ui.start("Session cookie expiry")
     await wait_for(second, lambda s: s.step == Step.QUEUED and s.queued_behind is not None, "queued")
+    await ui.page.set_viewport_size({"width": 1600, "height": 1000})
     await ui.list_workflows('HotfixRepository = "acme/gaia-gateway"')
-    await ui.show_columns("HotfixStep", "HotfixRepository")
+    await ui.show_columns(add=("HotfixStep", "HotfixRepository"), remove=("Run ID", "Start", "End"))
     await ui.page.screenshot(
-        path=str(ROOT / "docs/ui-list.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 420}
+        path=str(ROOT / "docs/ui-list.png"), clip={"x": 0, "y": 0, "width": 1600, "height": 420}
     )
 
     assert status.pull_request is not None

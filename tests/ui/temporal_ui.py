@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +102,9 @@ class TemporalUI:
         texts = {}
         for name in METADATA:
             body = self.page.frame_locator(f"iframe#user-metadata-{name}").locator("body")
-            await body.wait_for()
+            # A frame is drawn empty first; the current details of an ended hotfix come from a
+            # query the worker answers by replaying the history, which takes a moment.
+            await body.filter(has_text=re.compile(r"\S")).wait_for()
             texts[name] = " ".join((await body.inner_text()).split())
         return texts
 
@@ -163,11 +166,13 @@ class TemporalUI:
         await rows.first.wait_for()
         return [text.strip() for text in await rows.all_inner_texts()]
 
-    async def show_columns(self, *names: str) -> None:
-        """The list's Configure Columns panel: add the named columns (search attributes)."""
+    async def show_columns(self, add: tuple[str, ...], remove: tuple[str, ...] = ()) -> None:
+        """The list's Configure Columns panel: add the named columns (search attributes), remove some."""
         page = self.page
         await page.get_by_role("button", name="Configure Columns").click()
-        for name in names:
+        for name in remove:
+            await page.get_by_test_id(f"orderable-list-item-{name}-remove-button").click()
+        for name in add:
             await page.get_by_test_id(f"orderable-list-item-{name}-add-button").click()
         await page.get_by_role("button", name="Close Workflows Table configuration").click()
         await page.locator("#workflows-table-configuration-drawer").wait_for(state="hidden")
