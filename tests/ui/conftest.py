@@ -24,7 +24,7 @@ from hotfix import naming
 from local import environments
 from local.stack import free_port, port_open
 from tests.integration.conftest import REPO, hotfix_worker
-from tests.ui.temporal_ui import ROOT, TemporalUI
+from tests.ui.temporal_ui import POLL_INTERVAL, ROOT, TemporalUI
 
 CHROMIUM = os.environ.get("HOTFIX_CHROMIUM", "/usr/bin/chromium")
 INSTALL_HINT = (
@@ -114,10 +114,16 @@ async def page(browser_context: BrowserContext) -> AsyncIterator[Page]:
 
 @pytest_asyncio.fixture
 async def ui(
-    ui_env: tuple[WorkflowEnvironment, str], page: Page, sandbox: Any, task_queue: str
+    ui_env: tuple[WorkflowEnvironment, str],
+    page: Page,
+    sandbox: Any,
+    task_queue: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[TemporalUI]:
     """The Temporal UI in the browser, with a worker on a fresh task queue against a fresh sandbox."""
     env, ui_url = ui_env
+    # What a team sets for its hotfixes, read by `start` in this process as by the CLI's.
+    monkeypatch.setenv("HOTFIX_POLL_INTERVAL", POLL_INTERVAL)
     async with hotfix_worker(env, sandbox, task_queue):
         yield TemporalUI(page, ui_url, env.client, task_queue, sandbox, ROOT)
         # Hotfixes left waiting would keep their polling activities, and so the worker, busy.

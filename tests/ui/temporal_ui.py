@@ -24,14 +24,20 @@ from typing import Any
 from urllib.parse import quote
 
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle
 
+from cli.start import build_request, start_hotfix
 from hotfix.models import HotfixStatus
+from hotfix.settings import TemporalSettings
 from local.humans import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+REPO = "acme/gaia-gateway"
+# The sandbox answers at once; looking every 0.2 s keeps the tests short.
+POLL_INTERVAL = "PT0.2S"
 METADATA = ("summary", "details", "current-details")
 
 
@@ -45,6 +51,7 @@ class TemporalUI:
         self.task_queue = task_queue
         self.sandbox = sandbox
         self.root = root
+        self._signals_since_load = 0
 
     # ---- the CLI, as the README shows it -------------------------------------------------------
 
@@ -54,8 +61,7 @@ class TemporalUI:
             "HOTFIX_TEMPORAL_ADDRESS": self.client.service_client.config.target_host,
             "HOTFIX_TASK_QUEUE": self.task_queue,
             "HOTFIX_UI_URL": self.url,
-            # The sandbox answers at once; looking every 0.2 s keeps the tests short.
-            "HOTFIX_POLL_INTERVAL": "PT0.2S",
+            "HOTFIX_POLL_INTERVAL": POLL_INTERVAL,
             "HOTFIX_DEBUG": "",
         }
 
@@ -73,8 +79,29 @@ class TemporalUI:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    async def start(self, description: str, *extra: str) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
-        started = await self.cli("start", "acme/gaia-gateway", description, "--requested-by", "dev-1", *extra)
+    async def start(
+        self, description: str, *, via_cli: bool = False
+    ) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
+        """Start a hotfix as `starter.py start` does: in a subprocess `via_cli`, else the same code
+        (cli/start.py) in this process, which is quicker. Returns what `start --json` prints."""
+        if via_cli:
+            started = await self.cli("start", REPO, description, "--requested-by", "dev-1")
+        else:
+            request = build_request(
+                REPO,
+                description,
+                requested_by="dev-1",
+                base=None,
+                cherry_picks=[],
+                ui_url=self.url,
+                namespace="default",
+            )
+            settings = TemporalSettings(
+                temporal_address=self.client.service_client.config.target_host,
+                task_queue=self.task_queue,
+                ui_url=self.url,
+            )
+            started = (await start_hotfix(self.client, settings, request)).as_dict()
         return started, self.client.get_workflow_handle(started["workflow_id"])
 
     async def started_at(
@@ -91,6 +118,7 @@ class TemporalUI:
     async def open(self, url: str) -> None:
         await self.page.goto(url)
         await self.page.get_by_test_id("execution-status").first.wait_for()
+        self._signals_since_load = 0
 
     async def tab(self, test_id: str) -> None:
         await self.page.get_by_test_id(test_id).click()
@@ -98,6 +126,7 @@ class TemporalUI:
     async def user_metadata(self) -> dict[str, str]:
         """The text of the summary, the details and the current details, as drawn (after a reload)."""
         await self.page.reload()
+        self._signals_since_load = 0
         await self.tab("user-metadata-tab")
         texts = {}
         for name in METADATA:
@@ -111,8 +140,9 @@ class TemporalUI:
     async def send_signal(self, name: str, data: str | None) -> None:
         """More Actions → Send a Signal → pick `name`, Data `data` (None: left empty) → Submit."""
         page = self.page
-        await page.reload()
-        await page.get_by_test_id("execution-status").first.wait_for()
+        if self._signals_since_load:  # UI 2.54.1: a second Submit on one page load never ends
+            await self.open(page.url)
+        self._signals_since_load += 1
         await page.get_by_role("button", name="More Actions").click()
         await page.get_by_test_id("signal-button").filter(visible=True).click()
         dialog = page.locator("dialog#signal-confirmation-modal[open]")
@@ -146,7 +176,7 @@ class TemporalUI:
             page.get_by_role("button", name="Refresh Query")
         )
         await run.click()
-        result = page.locator(".cm-content").last
+        result = page.locator(".cm-content").filter(has_text=re.compile(r"^\s*\{")).last
         await result.wait_for()
         return json.loads(await result.inner_text())
 
@@ -159,11 +189,24 @@ class TemporalUI:
 
     # ---- the workflow list ---------------------------------------------------------------------
 
-    async def list_workflows(self, query: str) -> list[str]:
-        """The workflow list filtered by `query` (the visibility query a person types): the IDs shown."""
-        await self.page.goto(f"{self.url}/namespaces/default/workflows?query={quote(query)}")
+    async def list_workflows(self, query: str, *, expect: str | None = None) -> list[str]:
+        """The workflow list filtered by `query` (the visibility query a person types): its rows.
+
+        With `expect`, wait for that workflow's row, reloading as a person would: the list is read
+        from visibility, which lags the workflow by a moment.
+        """
+        url = f"{self.url}/namespaces/default/workflows?query={quote(query)}"
         rows = self.page.locator("table tbody tr")
-        await rows.first.wait_for()
+        for _ in range(5):
+            await self.page.goto(url)
+            await rows.first.or_(self.page.get_by_text("No Workflows Found")).wait_for()
+            if expect is None:
+                break
+            try:
+                await self.page.get_by_role("link", name=expect, exact=True).wait_for(timeout=3_000)
+                break
+            except PlaywrightTimeout:
+                continue
         return [text.strip() for text in await rows.all_inner_texts()]
 
     async def show_columns(self, add: tuple[str, ...], remove: tuple[str, ...] = ()) -> None:

@@ -18,7 +18,7 @@ NEEDS_A_SYMBOL_FONT = 0x2190
 async def test_the_link_start_prints_opens_the_page_and_user_metadata_shows_summary_details_and_step(
     ui: TemporalUI, unique: str
 ) -> None:
-    started, handle = await ui.start(f"Fix login redirect {unique}")
+    started, handle = await ui.start(f"Fix login redirect {unique}", via_cli=True)
     status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "step changes")
     await ui.open(started["ui_url"])
     assert ui.page.url.startswith(f"{started['ui_url']}/{started['run_id']}/")
@@ -47,7 +47,7 @@ async def test_the_workflow_list_filtered_by_repository_and_by_step_finds_the_ho
 ) -> None:
     _, handle = await ui.started_at(f"Fix list {unique}", lambda s: s.step == Step.CHANGES, "changes")
     for query in ('HotfixRepository = "acme/gaia-gateway"', 'HotfixStep = "changes"'):
-        assert any(handle.id in row for row in await ui.list_workflows(query)), query
+        assert any(handle.id in row for row in await ui.list_workflows(query, expect=handle.id)), query
         assert handle.id in [w.id async for w in ui.client.list_workflows(query)]
     # A filter that should not match does not: the list really filters.
     assert not any(handle.id in row for row in await ui.list_workflows('HotfixStep = "approval"'))
