@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from hotfix.models import HotfixStatus, Step
 from local.humans import Humans, wait_for
@@ -42,6 +43,27 @@ async def send(ui: TemporalUI, handle: Any, name: str) -> HotfixStatus:
     return await wait_for(handle, lambda s: any(f"{name}, by dev-1" in line for line in s.signals), name)
 
 
+async def looked_again_after(handle: Any, name: str, within: float = 15.0) -> bool:
+    """After the last `name` signal in history: the poll running then cancelled, a new one scheduled."""
+    for _ in range(int(within / 0.2)):
+        events = await history(handle)
+        last = max(i for i, e in enumerate(events) if signal_name(e) == name)
+        after = {e.event_type for e in events[last:]}
+        if {
+            EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+        } <= after:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+def signal_name(event: Any) -> str | None:
+    if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        return None
+    return str(event.workflow_execution_signaled_event_attributes.signal_name)
+
+
 async def test_changes_ready_recheck_and_retry_deploy_from_the_page_move_the_hotfix_to_its_end(
     ui: TemporalUI, unique: str
 ) -> None:
@@ -52,9 +74,11 @@ async def test_changes_ready_recheck_and_retry_deploy_from_the_page_move_the_hot
     await send(ui, handle, "changes_ready")
     status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None, "PR")
 
-    # recheck makes it look at GitHub again: nothing approved yet, so it stays at approval.
+    # recheck makes it look at GitHub again: the running poll is dropped for a fresh one (history);
+    # nothing is approved yet, so it stays at approval.
     status = await send(ui, handle, "recheck")
     assert status.step == Step.APPROVAL
+    assert await looked_again_after(handle, "recheck")
     assert status.pull_request is not None
     await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
     status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
