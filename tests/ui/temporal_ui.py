@@ -140,7 +140,8 @@ class TemporalUI:
     async def send_signal(self, name: str, data: str | None) -> None:
         """More Actions → Send a Signal → pick `name`, Data `data` (None: left empty) → Submit."""
         page = self.page
-        if self._signals_since_load:  # UI 2.54.1: a second Submit on one page load never ends
+        # UI 2.54.1: a second Submit while the first's notice still shows never ends; reload first.
+        if self._signals_since_load:
             await self.open(page.url)
         self._signals_since_load += 1
         await page.get_by_role("button", name="More Actions").click()
