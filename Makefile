@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The browser suite drives Debian's chromium (never one Playwright downloads).
+CHROMIUM ?= /usr/bin/chromium
+NO_CHROMIUM = echo "$(CHROMIUM) is missing: install Debian's Chromium with \`sudo apt-get install -y chromium\`" >&2; exit 1
 
-.PHONY: help venv demo test test-all lint up bench clean
+.PHONY: help venv demo test test-all test-ui screenshots lint up bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,11 +24,19 @@ venv: $(STAMP)  ## Create .venv and install the pinned dependencies
 demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then stop everything
 	$(PY) -m local.demo
 
-test: $(STAMP)  ## The suite without the slow fault/recovery tests: unit, time-skipping, integration (< 3 min)
-	$(PY) -m pytest -m "not slow"
+test: $(STAMP)  ## The suite without the slow fault/recovery tests and the browser: unit, time-skipping, integration (< 3 min)
+	$(PY) -m pytest -m "not slow and not ui"
 
-test-all: $(STAMP)  ## The whole suite, the slow fault/recovery tests too (what CI runs)
-	$(PY) -m pytest
+test-all: $(STAMP)  ## The whole suite but the browser suite, the slow fault/recovery tests too (CI runs it, then test-ui)
+	$(PY) -m pytest -m "not ui"
+
+test-ui: $(STAMP)  ## The browser suite: the Temporal UI in headless Chromium, as operators use it (< 3 min)
+	@test -x $(CHROMIUM) || { $(NO_CHROMIUM); }
+	HOTFIX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/ui
+
+screenshots: $(STAMP)  ## Regenerate the README's screenshots of the Temporal UI (docs/ui-*.png)
+	@test -x $(CHROMIUM) || { $(NO_CHROMIUM); }
+	HOTFIX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/ui/screenshots.py
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check .

@@ -72,8 +72,10 @@ def with_ctx(command: Callable[Concatenate[Ctx, P], None]) -> Callable[P, None]:
 # ---------------------------------------------------------------------------------------------
 
 
-def current_user() -> str:
-    return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+def current_user() -> str | None:
+    """Who runs the CLI, from the environment; None when it does not say (the hotfix then shows
+    "not given", never a made-up name)."""
+    return os.environ.get("USER") or os.environ.get("USERNAME") or None
 
 
 def valid_repository(value: str) -> str:

@@ -23,6 +23,7 @@ from cli.options import SHA, Repository, current_user, valid_repository, with_ct
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, Step
+from hotfix.render import NOT_GIVEN
 from hotfix.settings import ProcessDefaults, TemporalSettings
 from service.temporal import workflow_url
 from workflows.hotfix import HotfixWorkflow
@@ -219,7 +220,7 @@ def start(
         request = build_request(
             repo,
             description,
-            requested_by=requested_by if requested_by is not None else current_user(),
+            requested_by=requested_by if requested_by is not None else current_user() or NOT_GIVEN,
             base=base,
             cherry_picks=cherry_pick or [],
             ui_url=ctx.settings.ui_url,

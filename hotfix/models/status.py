@@ -82,6 +82,9 @@ class HotfixStatus(BaseModel):
     timeline: list[StepEvent] = Field(default_factory=list)
     # Signals whose payload could not be read: the signal still counted, its payload did not.
     ignored_inputs: list[str] = Field(default_factory=list)
+    # The latest signals people sent, with who sent them (from the payload's `by`; signals from the
+    # Temporal UI carry no identity) and, for one without a payload, that the defaults were used.
+    signals: list[str] = Field(default_factory=list)
 
 
 class HotfixResult(BaseModel):

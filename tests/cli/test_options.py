@@ -21,3 +21,15 @@ def test_doctor_and_list_refuse_a_malformed_repository() -> None:
         result = invoke(args)
         assert result.exit_code == 2
         assert "OWNER/NAME" in one_error_line(result)
+
+
+def test_who_runs_the_cli_is_not_made_up_when_the_environment_does_not_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cli.options import current_user
+
+    monkeypatch.delenv("USER", raising=False)
+    monkeypatch.delenv("USERNAME", raising=False)
+    assert current_user() is None
+    monkeypatch.setenv("USER", "dev-1")
+    assert current_user() == "dev-1"

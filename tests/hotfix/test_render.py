@@ -43,18 +43,31 @@ def test_markdown_names_step_wait_links_and_checklist() -> None:
     assert "an approving review on PR #3 (prod-reviewer-1)" in text
     assert "[#3](http://gh/pull/3)" in text
     assert "`main` @ `9ef03dc54817`" in text
-    assert "⚠ no required reviewers on prod" in text
-    assert "✅ 5. Pull request into the prod branch" in text
-    assert "▶️ 6. Approval and merge" in text
-    assert "⬜ 7. Dispatch the deploy workflow" in text
+    assert "- warning: no required reviewers on prod" in text
+    assert r"\[done\] 5. Pull request into the prod branch" in text
+    assert r"\[now\] 6. Approval and merge" in text
+    assert r"\[to do\] 7. Dispatch the deploy workflow" in text
     assert "- `preflight` started 2026-11-23 09:00:00, took 2s" in text
     assert "- `approval` started 2026-11-23 09:00:02, took …" in text
 
 
 def test_done_ticks_every_step() -> None:
     text = to_markdown(status(step=Step.DONE))
-    assert "⬜" not in text and "▶️" not in text
-    assert text.count("✅") == 11
+    assert "[now" not in text and "[to do" not in text
+    assert text.count(r"\[done\]") == 11
+
+
+def test_marks_need_no_emoji_or_symbol_font() -> None:
+    text = to_markdown(status(warnings=["a warning"], signals=["09:00:00 recheck, by not given"]))
+    # Arrows, symbols, dingbats and emoji start at U+2190; a plain Latin font draws everything below.
+    assert [c for c in text if ord(c) >= 0x2190] == []
+
+
+def test_signals_received_name_who_sent_them() -> None:
+    text = to_markdown(status(signals=["09:00:00 changes_ready, by dev-1", "09:01:00 recheck, by not given"]))
+    assert "#### Signals received (UTC)" in text
+    assert r"- 09:00:00 changes\_ready, by dev\-1" in text
+    assert "- 09:01:00 recheck, by not given" in text
 
 
 def test_durations_are_short() -> None:
@@ -93,3 +106,15 @@ def test_a_description_cannot_fake_lines_of_the_pr_body() -> None:
 def test_pull_request_titles_are_one_line_within_githubs_limit() -> None:
     assert render.pr_title("Hotfix: a\nb") == "Hotfix: a b"
     assert len(render.pr_title("Hotfix: " + "x" * 300)) == 256
+
+
+def test_a_requester_nobody_named_is_not_given_not_a_login() -> None:
+    request = HotfixRequest(
+        repository="acme/gaia-gateway",
+        description="fix",
+        requested_by=render.NOT_GIVEN,
+        day=date(2026, 11, 23),
+    )
+    body = render.pr_body(request, status(requested_by=render.NOT_GIVEN), "`id`")
+    assert "**Requested by:** not given" in body.splitlines()
+    assert "@not" not in body

@@ -29,8 +29,8 @@ async def _send(handle: WorkflowHandle, name: str, payload: Any) -> None:
 
 
 def _ignored_count(payloads: list[Any]) -> int:
-    # `{"unknown": 1}` is read (unknown fields are dropped), `{"by": 5}` is not (wrong type).
-    return sum(1 for p in payloads if isinstance(p, str | int | list) or p == {"by": 5})
+    # `{"unknown": 1}` is read, its unknown field noted as ignored; `{"by": 5}` is not read (wrong type).
+    return sum(1 for p in payloads if isinstance(p, str | int | list) or p in ({"by": 5}, {"unknown": 1}))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=repr)
@@ -43,8 +43,15 @@ async def test_changes_ready_with_any_payload_moves_the_hotfix_on(harness: Harne
     status = await h.reach(handle, Step.APPROVAL)
     assert status.step == Step.APPROVAL
     assert len(status.ignored_inputs) == _ignored_count([payload])
-    if status.ignored_inputs:
+    if payload == {"unknown": 1}:
+        assert status.ignored_inputs == ["changes_ready: unknown field(s) unknown ignored"]
+    elif status.ignored_inputs:
         assert status.ignored_inputs[0].startswith("changes_ready: payload ")
+    # The signal is listed with its sender, "not given" here; unreadable or none: the defaults.
+    (line,) = status.signals
+    assert line.split(" ", 1)[1].startswith("changes_ready, by not given")
+    unread = payload is NOTHING or payload is None or "payload" in "".join(status.ignored_inputs)
+    assert line.endswith("(no payload it could read: acted on with the defaults)") == unread
 
 
 async def test_every_signal_survives_every_payload_and_the_hotfix_still_finishes(harness: Harness) -> None:
