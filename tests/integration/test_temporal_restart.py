@@ -126,13 +126,13 @@ async def test_a_server_killed_twice_mid_hotfix_loses_nothing(
             status = await until(handle, lambda s: s.step == Step.CHANGES, "at changes")
             await asyncio.to_thread(humans.push_change, status.work_branch)
             await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
-            status = await until(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None, "PR")
+            status = await until(handle, lambda s: s.step == Step.APPROVAL and bool(s.pull_request), "PR")
             assert status.pull_request is not None
             outage_starts = log.stat().st_size
             await restart(s)
             # The reviewer approves while Temporal is coming back.
             await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
-            status = await until(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
+            status = await until(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and bool(s.run_id), "run")
             assert status.run_id is not None
             await restart(s)
             await asyncio.to_thread(humans.approve_deployment, status.run_id)
