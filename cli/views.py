@@ -59,9 +59,10 @@ def _row_state(step: Step, status: HotfixStatus, seen: set[Step]) -> tuple[str, 
 
 
 def status_view(
-    status: HotfixStatus, *, url: str | None = None, now: datetime | None = None
+    status: HotfixStatus, *, url: str | None = None, now: datetime | None = None, retrying: str | None = None
 ) -> RenderableType:
-    """One panel: what the hotfix is, where it stands, what it waits for, the runbook checklist."""
+    """One panel: what the hotfix is, where it stands, what it waits for, the runbook checklist;
+    `retrying`: a GitHub call Temporal is retrying now, and its last error (e.g. GitHub unreachable)."""
     header = Text()
     header.append(f"{status.repository}", style="bold")
     header.append(f"  {status.description}\n")
@@ -77,6 +78,8 @@ def status_view(
         header.append(f"\nnote: {status.message}")
     if status.reason:
         header.append(f"\nreason: {status.reason}", style=step_style)
+    if retrying and not status.step.terminal:
+        header.append(f"\nretrying: {retrying}", style="red")
 
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim", no_wrap=True)

@@ -15,6 +15,7 @@ from cli import views
 from cli.context import EXIT_FAILED, EXIT_OK, CliError, Ctx, dump, print_json, run
 from cli.lookup import read_status, resolve
 from cli.options import WorkflowId, valid_repository, with_ctx
+from cli.preflight import retrying
 from hotfix import search_attributes
 from hotfix.models import HotfixStatus, Step
 
@@ -35,10 +36,11 @@ def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
                 **dump(current),
                 "execution_status": description.status.name if description.status else None,
                 "ui_url": ctx.url(description.id),
+                "retrying": retrying(description),
             }
         )
         return
-    Console().print(views.status_view(current, url=ctx.url(description.id)))
+    Console().print(views.status_view(current, url=ctx.url(description.id), retrying=retrying(description)))
 
 
 @with_ctx

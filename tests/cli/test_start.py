@@ -178,3 +178,21 @@ async def test_a_description_in_any_script_keeps_its_words_in_the_names(server: 
     status = await server.until_step(started["workflow_id"], Step.CHANGES)
     # The workflow names its branches from the slug the starter fixed, not from its own reading.
     assert status.work_branch == started["work_branch"] and status.prod_branch == started["prod_branch"]
+
+
+async def test_status_says_what_github_call_is_retrying_and_why(server: Server, unique: str) -> None:
+    server.github.down = True
+    started = await server.cli("start", f"acme-{unique}/gaia-gateway", f"Fix {unique}", "--no-wait", "--json")
+    wid = json.loads(started.stdout)["workflow_id"]
+    for _ in range(100):
+        shown = json.loads((await server.cli("status", wid, "--json")).stdout)
+        if shown["retrying"]:
+            break
+        await asyncio.sleep(0.05)
+    assert shown["step"] == "preflight" and shown["retrying"].startswith("preflight, attempt ")
+    assert shown["retrying"].endswith("GitHub answered 502")
+    panel = await server.cli("status", wid)
+    assert "retrying: preflight, attempt" in " ".join(panel.stdout.split())
+    server.github.down = False
+    await server.until_step(wid, Step.CHANGES)
+    assert json.loads((await server.cli("status", wid, "--json")).stdout)["retrying"] is None
