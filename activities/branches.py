@@ -5,7 +5,6 @@ Each method is idempotent: a retry finds what an earlier attempt made and report
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from github.GithubException import GithubException
@@ -13,10 +12,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.github import errors
-from activities.github.client import GitHubClient
-from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts, recent_comment
+from activities.github.comments import CommentsOnGitHub
 from activities.github.refs import branch_head, branch_sha, branches_under, delete_branch, resolve
-from activities.github.rest import OnGitHub, RepoApi, qref
+from activities.github.rest import RepoApi, qref
 from activities.log import logger
 from hotfix.models import (
     CleanupInput,
@@ -38,18 +36,7 @@ def _log() -> Any:
 DEPLOYMENT_SCAN_LIMIT = 100
 
 
-class BranchActivities(OnGitHub):
-    def __init__(
-        self,
-        github: GitHubClient,
-        *,
-        comment_lookback: timedelta = timedelta(minutes=30),
-        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
-    ) -> None:
-        super().__init__(github)
-        self._comment_lookback = comment_lookback
-        self._request_limit = request_limit
-
+class BranchActivities(CommentsOnGitHub):
     @activity.defn
     def find_base(self, input: FindBaseInput) -> FindBaseResult:
         """What production runs: the newest deployment to the environment whose newest status is success,
@@ -186,15 +173,7 @@ class BranchActivities(OnGitHub):
                 _log().warning("pull request to close not found", number=number)
                 continue
             if pull.data.get("state") != "closed":
-                after_earlier_attempts(self._request_limit)
-                if recent_comment(api, self._comment_lookback, number, comment) is None:
-                    api.call(
-                        "POST",
-                        f"/issues/{number}/comments",
-                        what=f"comment on #{number}",
-                        permission="pull_requests:write",
-                        body={"body": comment},
-                    )
+                self._comment_once(api, number, comment, look=True)
                 api.call(
                     "PATCH",
                     f"/pulls/{number}",

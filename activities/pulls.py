@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from github.GithubException import GithubException
 from temporalio import activity
 
 from activities.github import errors
-from activities.github.client import GitHubClient
-from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts, recent_comment
-from activities.github.rest import OnGitHub, RepoApi
+from activities.github.comments import CommentsOnGitHub
+from activities.github.rest import RepoApi
 from activities.log import logger
 from hotfix.models import (
     CommentInput,
@@ -27,20 +25,7 @@ def _log() -> Any:
     return logger("activities.pulls")
 
 
-class PullRequestActivities(OnGitHub):
-    def __init__(
-        self,
-        github: GitHubClient,
-        *,
-        comment_lookback: timedelta = timedelta(minutes=30),
-        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
-    ) -> None:
-        """`comment_lookback`: how far back a retried comment looks for its own earlier post;
-        `request_limit`: how long GitHub may still be writing what an earlier attempt sent."""
-        super().__init__(github)
-        self._comment_lookback = comment_lookback
-        self._request_limit = request_limit
-
+class PullRequestActivities(CommentsOnGitHub):
     @activity.defn
     def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
         """Open `head -> base`. Idempotent: an open PR between the two is what an earlier attempt made
@@ -155,16 +140,4 @@ class PullRequestActivities(OnGitHub):
         look-back only catches an attempt whose answer was lost.
         """
         api = self._api(input.repository)
-        if activity.info().attempt > 1:
-            after_earlier_attempts(self._request_limit)
-            earlier = recent_comment(api, self._comment_lookback, input.number, input.body)
-            if earlier is not None:
-                return CommentResult(comment_id=earlier)
-        made = api.json(
-            "POST",
-            f"/issues/{input.number}/comments",
-            what=f"comment on #{input.number}",
-            permission="pull_requests:write",
-            body={"body": input.body},
-        )
-        return CommentResult(comment_id=int(made["id"]))
+        return CommentResult(comment_id=self._comment_once(api, input.number, input.body))

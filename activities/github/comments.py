@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 
-from activities.github.rest import RepoApi, parse_time
+from activities.github.client import GitHubClient
+from activities.github.rest import OnGitHub, RepoApi, parse_time
 
 # GitHub ends a request it has not finished within 10 s ("Timeouts" in GitHub's REST API
 # troubleshooting): a write sent by an earlier attempt has landed, or never will, by then.
@@ -42,3 +43,37 @@ def recent_comment(api: RepoApi, lookback: timedelta, number: int, body: str) ->
         if str(item.get("body") or "").strip() == body.strip():
             return int(item["id"])
     return None
+
+
+class CommentsOnGitHub(OnGitHub):
+    """Base of the activity classes that comment: each comment is posted once, however retried."""
+
+    def __init__(
+        self,
+        github: GitHubClient,
+        *,
+        comment_lookback: timedelta = timedelta(minutes=30),
+        request_limit: timedelta = GITHUB_REQUEST_LIMIT,
+    ) -> None:
+        """`comment_lookback`: how far back a retried comment looks for its own earlier post;
+        `request_limit`: how long GitHub may still be writing what an earlier attempt sent."""
+        super().__init__(github)
+        self._comment_lookback = comment_lookback
+        self._request_limit = request_limit
+
+    def _comment_once(self, api: RepoApi, number: int, body: str, *, look: bool = False) -> int:
+        """Post `body` on #number unless an earlier attempt did (looked for on retries, or always with
+        `look`); the comment's id."""
+        if look or activity.info().attempt > 1:
+            after_earlier_attempts(self._request_limit)
+            earlier = recent_comment(api, self._comment_lookback, number, body)
+            if earlier is not None:
+                return earlier
+        made = api.json(
+            "POST",
+            f"/issues/{number}/comments",
+            what=f"comment on #{number}",
+            permission="pull_requests:write",
+            body={"body": body},
+        )
+        return int(made["id"])

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from hotfix.models import AbortSignal, ChangesReadySignal, Step
 from local.humans import DEV, Humans, wait_for
 from tests.integration.conftest import DISPATCH, REPO, start, writes
+from tests.integration.test_reviewed_only import to_approval
 from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
@@ -124,10 +125,7 @@ async def test_every_write_of_a_withdrawn_hotfix_happens_once_when_its_answer_is
 ) -> None:
     humans = Humans(sandbox.api_url, REPO)
     handle = await start(local_env.client, task_queue, unique)
-    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes")
-    sha = await asyncio.to_thread(humans.push_change, status.work_branch)
-    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
-    status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None, "PR")
+    status, sha = await to_approval(handle, humans)
     assert status.pull_request is not None
     lose_each_answer_once(sandbox, LOST["502 after applying"], WITHDRAWING_WRITES)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix"))
@@ -150,10 +148,7 @@ async def test_a_second_run_made_by_a_late_answer_is_cancelled_and_named(
     # the run it made only after the retry stopped looking, so the retry dispatches again.
     humans = Humans(sandbox.api_url, REPO)
     handle = await start(local_env.client, task_queue, unique)
-    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes")
-    await asyncio.to_thread(humans.push_change, status.work_branch)
-    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
-    status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None, "PR")
+    status, _ = await to_approval(handle, humans)
     assert status.pull_request is not None
     not_listed_yet = {"total_count": 0, "workflow_runs": []}
     sandbox.add_fault("GET", R + r"/actions/workflows/[^/]+/runs", status=200, body=not_listed_yet, count=4)

@@ -50,6 +50,21 @@ async def at_approval(
     return handle, humans, status, sha, status.pull_request.number
 
 
+async def at_back_merge(
+    env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str
+) -> tuple[WorkflowHandle, Humans, HotfixStatus]:
+    """A hotfix approved, deployed and waiting for its back-merge PR: (handle, humans, status)."""
+    handle, humans, status, sha, number = await at_approval(env, sandbox, task_queue, unique)
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
+    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
+    assert status.run_id is not None
+    await asyncio.to_thread(humans.approve_deployment, status.run_id)
+    status = await wait_for(
+        handle, lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None, "back-merge"
+    )
+    return handle, humans, status
+
+
 def pull(sandbox: Any, number: int) -> Any:
     return sandbox.github().get_repo(REPO).get_pull(number)
 
@@ -266,15 +281,7 @@ async def test_an_admins_push_past_protection_after_the_merge_is_not_deployed(
 async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_the_fix(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    scene = await at_approval(local_env, sandbox, task_queue, unique)
-    handle, humans, status, sha, number = scene
-    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
-    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
-    assert status.run_id is not None
-    await asyncio.to_thread(humans.approve_deployment, status.run_id)
-    status = await wait_for(
-        handle, lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None, "back-merge"
-    )
+    handle, humans, status = await at_back_merge(local_env, sandbox, task_queue, unique)
     assert status.back_merge_pull_request is not None and status.default_branch == "develop"
     number = status.back_merge_pull_request.number
     # Someone points the back-merge at main and merges it there: develop still lacks the fix.
@@ -295,15 +302,7 @@ async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_
 async def test_a_back_merge_opened_again_by_hand_takes_over_from_the_closed_one(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
-    scene = await at_approval(local_env, sandbox, task_queue, unique)
-    handle, humans, status, sha, number = scene
-    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
-    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
-    assert status.run_id is not None
-    await asyncio.to_thread(humans.approve_deployment, status.run_id)
-    status = await wait_for(
-        handle, lambda s: s.step == Step.BACK_MERGE and s.back_merge_pull_request is not None, "back-merge"
-    )
+    handle, humans, status = await at_back_merge(local_env, sandbox, task_queue, unique)
     assert status.back_merge_pull_request is not None
     closed = status.back_merge_pull_request.number
     await asyncio.to_thread(humans.edit_pull_request, closed, state="closed")
