@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.live import Live
 from temporalio.client import WorkflowExecutionDescription, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from cli import views
 from cli.context import EXIT_FAILED, EXIT_OK, CliError, Ctx, dump, print_json, run
@@ -18,6 +20,8 @@ from cli.options import WorkflowId, valid_repository, with_ctx
 from cli.preflight import retrying
 from hotfix import search_attributes
 from hotfix.models import HotfixStatus, Step
+
+T = TypeVar("T")
 
 
 @with_ctx
@@ -63,9 +67,20 @@ def watch(
         live = None if ctx.json else Live(console=Console(), refresh_per_second=4, auto_refresh=True)
         if live:
             live.start()
+        outage = Outage(ctx.address)
         try:
             while True:
-                current = await read_status(client, handle, description)
+                try:
+                    current = await read_status(client, handle, description)
+                except (RPCError, CliError) as err:
+                    # The server restarting (or its worker not answering meanwhile): wait it out. A
+                    # hotfix never read (no worker at all, say) fails at once, as `status` does.
+                    if last is None and isinstance(err, CliError):
+                        raise
+                    await outage.wait(err)
+                    description = await outage.retry(handle.describe)
+                    continue
+                outage.over()
                 if current != last:
                     if ctx.json:
                         typer.echo(json.dumps(dump(current)))
@@ -75,7 +90,7 @@ def watch(
                 if description.status != WorkflowExecutionStatus.RUNNING:
                     return current
                 await asyncio.sleep(interval)
-                description = await handle.describe()
+                description = await outage.retry(handle.describe)
         finally:
             if live:
                 live.stop()
@@ -87,6 +102,46 @@ def watch(
         raise typer.Exit(EXIT_OK) from None
     if final.step != Step.DONE:
         raise typer.Exit(EXIT_FAILED)
+
+
+class Outage:
+    """`watch` through a Temporal restart: one line when the server stops answering, one when it is
+    back, and a clean exit 1 (one line) if it stays away longer than PATIENCE."""
+
+    PATIENCE = 120.0
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.since: float | None = None
+
+    async def wait(self, err: Exception) -> None:
+        if isinstance(err, RPCError) and err.status not in (
+            RPCStatusCode.UNAVAILABLE,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.CANCELLED,
+        ):
+            raise err
+        now = asyncio.get_running_loop().time()
+        if self.since is None:
+            self.since = now
+            typer.echo(f"Temporal at {self.address} is not answering; watching again once it is", err=True)
+        elif now - self.since > self.PATIENCE:
+            raise CliError(
+                f"the Temporal server at {self.address} did not come back within {self.PATIENCE:.0f}s"
+            )
+        await asyncio.sleep(1.0)
+
+    async def retry(self, call: Callable[[], Awaitable[T]]) -> T:
+        while True:
+            try:
+                return await call()
+            except RPCError as err:
+                await self.wait(err)
+
+    def over(self) -> None:
+        if self.since is not None:
+            typer.echo(f"Temporal at {self.address} answers again", err=True)
+            self.since = None
 
 
 def list_query(repository: str | None, step: Step | None, running: bool) -> str:

@@ -10,9 +10,11 @@ tracebacks.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from hotfix.models import ChangesReadySignal, HotfixStatus, Step
 from local.humans import DEV, Humans
 from tests.cli.support import free_port
 from tests.conftest import venv_binary
-from tests.integration.conftest import DISPATCH, REPO, start, writes
+from tests.integration.conftest import DISPATCH, REPO, ROOT, start, writes
 from tests.integration.test_hotfix_dev_server import spawn_worker
 from workflows.hotfix import HotfixWorkflow
 
@@ -99,6 +101,12 @@ async def until(handle: WorkflowHandle, ready: Callable[[HotfixStatus], bool], w
     raise AssertionError(f"never {what}: last status {status}")
 
 
+def follow(workflow_id: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`starter.py watch --json`, as a person leaves it running in a terminal."""
+    command = [sys.executable, "starter.py", "watch", workflow_id, "--json", "--interval", "0.3"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 async def restart(s: Server) -> None:
     s.kill()
     await asyncio.sleep(1.0)  # down for a moment: the worker's polls fail meanwhile
@@ -124,6 +132,8 @@ async def test_a_server_killed_twice_mid_hotfix_loses_nothing(
             humans = Humans(sandbox.api_url, REPO)
             handle = await start(client, task_queue, unique)
             status = await until(handle, lambda s: s.step == Step.CHANGES, "at changes")
+            # Someone follows it with `watch` the whole time, through both restarts.
+            watching = follow(handle.id, env)
             await asyncio.to_thread(humans.push_change, status.work_branch)
             await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
             status = await until(handle, lambda s: s.step == Step.APPROVAL and bool(s.pull_request), "PR")
@@ -141,6 +151,13 @@ async def test_a_server_killed_twice_mid_hotfix_loses_nothing(
             await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
             final = await until(handle, lambda s: s.step == Step.DONE, "done")
             assert worker.poll() is None, "the worker died with the server"
+            out, err = await asyncio.to_thread(watching.communicate, timeout=60)
+            assert watching.returncode == 0, err.decode()
+            said = err.decode().splitlines()
+            # One line when Temporal stops answering and one when it is back, per outage seen.
+            assert "Traceback" not in err.decode() and len(said) <= 4, said
+            assert any("is not answering" in line for line in said), said
+            assert json.loads(out.decode().splitlines()[-1])["step"] == "done"
         finally:
             worker.terminate()
             worker.wait(timeout=40)
