@@ -6,7 +6,7 @@ it cannot read is ignored and said so in the status, no payload at all means the
 way the status lists the signal with its sender ("not given" here) and what was used. No workflow
 task ever fails, and the real signal afterwards moves the hotfix on.
 
-Before #9 item 1 (commit d208817 and earlier) the empty Data box failed every workflow task for
+Before #9 item 1 (commit 2176ee7 and earlier) the empty Data box failed every workflow task for
 good (`changes_ready() missing 1 required positional argument`), and the real signal no longer
 moved the hotfix.
 """
