@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The suite mostly waits (on servers, polls, retries), so three pytest-xdist workers share two cores well.
+TEST_WORKERS ?= 3
 # The browser suite drives Debian's chromium (never one Playwright downloads).
 CHROMIUM ?= /usr/bin/chromium
 NO_CHROMIUM = echo "$(CHROMIUM) is missing: install Debian's Chromium with \`sudo apt-get install -y chromium\`" >&2; exit 1
@@ -25,10 +27,10 @@ demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then sto
 	$(PY) -m local.demo
 
 test: $(STAMP)  ## The suite without the slow fault/recovery tests and the browser: unit, time-skipping, integration (< 3 min)
-	$(PY) -m pytest -m "not slow and not ui"
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not slow and not ui"
 
 test-all: $(STAMP)  ## The whole suite but the browser suite, the slow fault/recovery tests too (CI runs it, then test-ui)
-	$(PY) -m pytest -m "not ui"
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not ui"
 
 test-ui: $(STAMP)  ## The browser suite: the Temporal UI in headless Chromium, as operators use it (< 3 min)
 	@test -x $(CHROMIUM) || { $(NO_CHROMIUM); }

@@ -51,7 +51,7 @@ PR each way, one merge, one deploy run, no comment twice, the cherry-pick applie
 to that write point, from the failed one to the first answered one (1: the retry found the late
 write by reading). *Lost*: seconds from the failed request to the next try. A rate limit is retried
 once, when GitHub said (the test fails on a retry before `Retry-After`/`X-RateLimit-Reset`, or more
-than 2.5 s after, plus the settle below). A retried comment or dispatch first waits until what an
+than 4 s after, plus the settle below). A retried comment or dispatch first waits until what an
 earlier attempt sent has surely landed (GitHub's 10 s request limit; 4 s against the sandbox, whose
 longest injected delay is 3.5 s), because neither can be told apart from a new one: that wait shows
 in their *lost* column. HTTP timeout of the test worker: 2 s.

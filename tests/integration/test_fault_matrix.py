@@ -144,7 +144,8 @@ async def test_every_write_survives_each_kind_of_failure(
     no_comment_twice(sandbox, *(p.number for p in pulls))
     found = cells(sandbox)
     if "rate limit" in kind:
-        # One retry, when GitHub said: never earlier (hammering), at most ~2 s later (over-waiting).
+        # One retry, when GitHub said: never earlier (hammering), at most 4 s later (over-waiting; the
+        # bound leaves room for a loaded CI machine).
         # A retried comment or dispatch first lets whatever an earlier attempt sent land (GitHub's
         # request limit; 4 s against the sandbox), since neither can be told apart from a new one.
         for cell in found:
@@ -155,6 +156,6 @@ async def test_every_write_survives_each_kind_of_failure(
                 asked = max(cell.faulted_at, float(fault["headers"]["X-RateLimit-Reset"]))
             settle = SETTLE if cell.write in ("comment on a PR", "dispatch") else 0.0
             late = cell.retried_at - asked
-            assert -0.05 <= late <= settle + 2.5, (cell.write, late)
+            assert -0.05 <= late <= settle + 4.0, (cell.write, late)
     write_rows(kind, found, seconds)
     assert Counter(p.state for p in pulls) == {"closed": 2}
