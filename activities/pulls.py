@@ -12,6 +12,7 @@ from activities.github import errors
 from activities.github.client import GitHubClient
 from activities.github.comments import recent_comment
 from activities.github.rest import OnGitHub, RepoApi
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from hotfix.models import (
     CommentInput,
@@ -34,6 +35,7 @@ class PullRequestActivities(OnGitHub):
         self._comment_lookback = comment_lookback
 
     @activity.defn
+    @in_github_thread
     def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
         """Open `head -> base`. Idempotent: an open PR between the two is what an earlier attempt made
         (`created=False`), also when GitHub answers "A pull request already exists"."""
@@ -100,6 +102,7 @@ class PullRequestActivities(OnGitHub):
         return None
 
     @activity.defn
+    @in_github_thread
     def merge_pull_request(self, input: MergeInput) -> MergeResult:
         """Merge the PR at exactly `sha` (GitHub refuses with 409 if the head moved). Idempotent: a merged
         PR reports its merge commit; a refusal is returned with GitHub's reason, not raised."""
@@ -140,6 +143,7 @@ class PullRequestActivities(OnGitHub):
         return MergeResult(merged=False, message=refusal)
 
     @activity.defn
+    @in_github_thread
     def comment(self, input: CommentInput) -> CommentResult:
         """Post a comment. A retry first looks for the same text posted lately by an earlier attempt.
 

@@ -134,6 +134,9 @@ class App:
             # The exact bytes sent, so what is checked later is what the client got.
             self.sb.observer(method, path, status, raw_out)
         await _send(send, status, body, out_headers, raw_out)
+        # When the answer left: with `timestamp`, how long the sandbox took (bench/) and whether two
+        # requests overlapped (the worker's one-write-at-a-time rule, tests/activities).
+        entry["answered"] = time.time()
 
     @staticmethod
     def _drop(receive: Any) -> None:

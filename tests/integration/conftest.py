@@ -79,7 +79,7 @@ async def fresh_lane(local_env: WorkflowEnvironment) -> AsyncIterator[None]:
 async def hotfix_worker(env: WorkflowEnvironment, sandbox: Any, task_queue: str) -> AsyncIterator[None]:
     """The real worker (real activities, the bot's token) against `sandbox`."""
     settings = worker_settings(sandbox, task_queue, env)
-    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
+    github = GitHubClient.from_settings(settings.model_copy(update={"github_write_interval": 0.0}))
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
     activities = github_activities(github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2)
     async with build_worker(env.client, settings, github, task_queue, activities=activities):

@@ -1,0 +1,142 @@
+"""Does cancelling activities that log while they work freeze the worker? (issue #16)
+
+Usage: .venv/bin/python bench/cancel_freeze.py sync|threads [--seconds 25]
+
+40 workflows each start 40 activities one after another and cancel each at a random moment (or it
+times out); the activity logs non-stop through the root StreamHandler, as urllib3 and PyGithub do
+under load, and heartbeats. A monitor with its own thread, loop and client queries a workflow each
+second; three failed queries in a row count as frozen, and then `py-spy dump` (PyPI `py-spy`, on
+PATH or PY_SPY) writes the stacks to .data/cancel_freeze-MODE.stacks.
+
+- sync: a synchronous activity, as the worker ran PyGithub before #16: the SDK cancels it by raising
+  CancelledError inside its thread.
+- threads: the same body behind activities/github/threads.py's `in_github_thread`, as now.
+
+Exit 3 when frozen, 0 otherwise. Not part of run_all.py: it is a reproduction, not a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+
+from cancel_freeze_wf import Cancels  # noqa: E402
+from temporalio import activity  # noqa: E402
+from temporalio.client import Client  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from activities.github import threads  # noqa: E402
+from activities.github.threads import GitHubThreads, in_github_thread  # noqa: E402
+from local.environments import dev_server  # noqa: E402
+
+log = logging.getLogger("cancel_freeze")
+MODE = "sync"
+
+
+def body(x: int) -> int:
+    end = time.monotonic() + 2
+    while time.monotonic() < end:
+        log.info("working %s", x)
+        if MODE == "sync":
+            activity.heartbeat()
+        else:
+            threads.heartbeat("working")
+    return x
+
+
+class Acts:
+    def __init__(self) -> None:
+        self.github_threads = GitHubThreads(64)
+
+    @activity.defn(name="busy")
+    @in_github_thread
+    def busy(self, x: int) -> int:
+        return body(x)
+
+
+sync_busy = activity.defn(name="busy")(body)
+
+
+async def monitor(target: str, workflow_id: str, stacks: Path) -> None:
+    # Its own thread, loop and client: the worker's loop may be what is stuck.
+    client = await Client.connect(target)
+    started = time.monotonic()
+    failures = 0
+    while True:
+        await asyncio.sleep(1)
+        try:
+            await asyncio.wait_for(client.get_workflow_handle(workflow_id).query(Cancels.ping), 3)
+            failures = 0
+            print(f"{time.monotonic() - started:.0f}s query ok", flush=True)
+        except Exception as err:
+            failures += 1
+            print(f"{time.monotonic() - started:.0f}s query FAILED {type(err).__name__}", flush=True)
+            if failures == 3:
+                print(f"FROZEN pid={os.getpid()}; stacks in {stacks}", flush=True)
+                spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
+                if spy:
+                    os.system(f"{spy} dump --pid {os.getpid()} > {stacks} 2>&1")  # noqa: ASYNC221
+                os._exit(3)
+
+
+async def main(seconds: float) -> None:
+    data = ROOT / ".data"
+    async with dev_server() as env:
+        task_queue = f"freeze-{uuid.uuid4().hex[:8]}"
+        acts = [sync_busy] if MODE == "sync" else [Acts().busy]
+        pool = concurrent.futures.ThreadPoolExecutor(64) if MODE == "sync" else None
+        throttle = timedelta(seconds=0.1)
+        async with Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=[Cancels],
+            activities=acts,
+            activity_executor=pool,
+            max_concurrent_activities=64,
+            max_heartbeat_throttle_interval=throttle,
+            default_heartbeat_throttle_interval=throttle,
+        ):
+            handles = [
+                await env.client.start_workflow(
+                    Cancels.run, 40, id=f"freeze-{i}-{uuid.uuid4().hex[:8]}", task_queue=task_queue
+                )
+                for i in range(40)
+            ]
+            target = env.client.service_client.config.target_host
+            stacks = data / f"cancel_freeze-{MODE}.stacks"
+            threading.Thread(
+                target=lambda: asyncio.run(monitor(target, handles[0].id, stacks)), daemon=True
+            ).start()
+            await asyncio.sleep(seconds)
+            for handle in handles:
+                await asyncio.wait_for(handle.result(), 120)
+            total: dict[str, int] = {}
+            for handle in handles:
+                for name, n in (await handle.query(Cancels.seen)).items():
+                    total[name] = total.get(name, 0) + n
+            print(f"NOT FROZEN; outcomes of {sum(total.values())} activities: {total}", flush=True)
+            os._exit(0)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["sync", "threads"])
+    parser.add_argument("--seconds", type=float, default=25)
+    args = parser.parse_args()
+    MODE = args.mode
+    (ROOT / ".data").mkdir(exist_ok=True)
+    logging.basicConfig(level=logging.INFO, stream=open(ROOT / ".data" / f"cancel_freeze-{MODE}.log", "w"))
+    asyncio.run(main(args.seconds))
