@@ -66,6 +66,12 @@ IO_RETRY = RetryPolicy(
 )
 # Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
 SLOW = 5
+# An action may queue in the worker before it works: for a GitHub thread and for its turn at the
+# write gate (one write at a time, a second apart; activities/github/writes.py). Its start-to-close
+# timeout allows for that queue, and a heartbeat timeout (the worker beats every 2 s while it queues
+# or works) notices a dead worker within seconds, so it is retried elsewhere.
+QUEUE_ALLOWANCE = timedelta(minutes=15)
+ACTION_HEARTBEAT = timedelta(seconds=20)
 
 
 class Stop(Exception):
@@ -353,15 +359,23 @@ class Waiting:
 
     async def _act(self, method: Callable[[Any, I], Any], arg: I, *, slow: bool = False) -> Any:
         """One GitHub action. Transient errors are retried by Temporal; the rest wait for a human."""
-        timeout = self._settings.activity_timeout * (SLOW if slow else 1)
+        timeout = self._settings.activity_timeout * (SLOW if slow else 1) + QUEUE_ALLOWANCE
         while True:
             try:
                 if not workflow.patched(ABORT_INTERRUPTS_ACTIONS):
                     return await workflow.execute_activity_method(
-                        method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
+                        method,
+                        arg,
+                        start_to_close_timeout=timeout,
+                        heartbeat_timeout=ACTION_HEARTBEAT,
+                        retry_policy=IO_RETRY,
                     )
                 handle = workflow.start_activity_method(
-                    method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
+                    method,
+                    arg,
+                    start_to_close_timeout=timeout,
+                    heartbeat_timeout=ACTION_HEARTBEAT,
+                    retry_policy=IO_RETRY,
                 )
                 # While GitHub is down an action retries for as long as it takes; an abort must not.
                 await workflow.wait_condition(partial(self._action_over, handle))
