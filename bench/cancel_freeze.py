@@ -4,7 +4,7 @@ Usage: .venv/bin/python bench/cancel_freeze.py sync|threads [--seconds 25]
 
 40 workflows each start 40 activities one after another and cancel each at a random moment (or it
 times out); the activity logs non-stop through the root StreamHandler, as urllib3 and PyGithub do
-under load, and heartbeats. A monitor with its own thread, loop and client queries a workflow each
+under load, and heartbeats. A monitor process queries a workflow each
 second; three failed queries in a row count as frozen, and then `py-spy dump` (PyPI `py-spy`, on
 PATH or PY_SPY) writes the stacks to .data/cancel_freeze-MODE.stacks.
 
@@ -12,7 +12,7 @@ PATH or PY_SPY) writes the stacks to .data/cancel_freeze-MODE.stacks.
   CancelledError inside its thread.
 - threads: the same body behind activities/github/threads.py's `in_github_thread`, as now.
 
-Exit 3 when frozen, 0 otherwise. Not part of run_all.py: it is a reproduction, not a figure.
+The frozen process is killed (-9) after the dump. Not part of run_all.py: it is a reproduction, not a figure.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import concurrent.futures
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -70,8 +71,8 @@ class Acts:
 sync_busy = activity.defn(name="busy")(body)
 
 
-async def monitor(target: str, workflow_id: str, stacks: Path) -> None:
-    # Its own thread, loop and client: the worker's loop may be what is stuck.
+async def monitor(target: str, workflow_id: str, pid: int, stacks: Path) -> None:
+    """Runs as a process of its own (the worker's threads may all be stuck on one lock)."""
     client = await Client.connect(target)
     started = time.monotonic()
     failures = 0
@@ -82,14 +83,18 @@ async def monitor(target: str, workflow_id: str, stacks: Path) -> None:
             failures = 0
             print(f"{time.monotonic() - started:.0f}s query ok", flush=True)
         except Exception as err:
+            if time.monotonic() - started < 5 and not failures:
+                continue  # the workflow may not be started yet
             failures += 1
             print(f"{time.monotonic() - started:.0f}s query FAILED {type(err).__name__}", flush=True)
             if failures == 3:
-                print(f"FROZEN pid={os.getpid()}; stacks in {stacks}", flush=True)
+                print(f"FROZEN pid={pid}; stacks in {stacks}", flush=True)
                 spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
                 if spy:
-                    os.system(f"{spy} dump --pid {os.getpid()} > {stacks} 2>&1")  # noqa: ASYNC221
-                os._exit(3)
+                    with stacks.open("w") as out:
+                        subprocess.run([spy, "dump", "--pid", str(pid)], stdout=out, stderr=out, check=False)  # noqa: ASYNC221
+                os.kill(pid, signal.SIGKILL)
+                return
 
 
 async def main(seconds: float) -> None:
@@ -109,17 +114,29 @@ async def main(seconds: float) -> None:
             max_heartbeat_throttle_interval=throttle,
             default_heartbeat_throttle_interval=throttle,
         ):
-            handles = [
-                await env.client.start_workflow(
-                    Cancels.run, 40, id=f"freeze-{i}-{uuid.uuid4().hex[:8]}", task_queue=task_queue
-                )
-                for i in range(40)
-            ]
+            ids = [f"freeze-{i}-{uuid.uuid4().hex[:8]}" for i in range(40)]
             target = env.client.service_client.config.target_host
             stacks = data / f"cancel_freeze-{MODE}.stacks"
-            threading.Thread(
-                target=lambda: asyncio.run(monitor(target, handles[0].id, stacks)), daemon=True
-            ).start()
+            # Started first: the worker can freeze while the workflows are still being started.
+            watcher = subprocess.Popen(  # noqa: ASYNC220
+                [
+                    sys.executable,
+                    __file__,
+                    "monitor",
+                    "--target",
+                    target,
+                    "--workflow",
+                    ids[0],
+                    "--pid",
+                    str(os.getpid()),
+                    "--stacks",
+                    str(stacks),
+                ]
+            )
+            handles = [
+                await env.client.start_workflow(Cancels.run, 40, id=workflow_id, task_queue=task_queue)
+                for workflow_id in ids
+            ]
             await asyncio.sleep(seconds)
             for handle in handles:
                 await asyncio.wait_for(handle.result(), 120)
@@ -127,15 +144,23 @@ async def main(seconds: float) -> None:
             for handle in handles:
                 for name, n in (await handle.query(Cancels.seen)).items():
                     total[name] = total.get(name, 0) + n
+            watcher.kill()
             print(f"NOT FROZEN; outcomes of {sum(total.values())} activities: {total}", flush=True)
             os._exit(0)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["sync", "threads"])
+    parser.add_argument("mode", choices=["sync", "threads", "monitor"])
     parser.add_argument("--seconds", type=float, default=25)
-    args = parser.parse_args()
+    parser.add_argument("--target", "--workflow", "--pid", "--stacks", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.mode == "monitor":
+        values = dict(zip(sys.argv[2::2], sys.argv[3::2], strict=False))
+        asyncio.run(
+            monitor(values["--target"], values["--workflow"], int(values["--pid"]), Path(values["--stacks"]))
+        )
+        sys.exit(0)
     MODE = args.mode
     (ROOT / ".data").mkdir(exist_ok=True)
     logging.basicConfig(level=logging.INFO, stream=open(ROOT / ".data" / f"cancel_freeze-{MODE}.log", "w"))
