@@ -164,6 +164,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
         threads=github.threads,
         on_stop=stop.set,
         exit_after=settings.shutdown_grace + FORCED_EXIT_MARGIN,
+        exit_when_stuck=settings.exit_when_stuck,
     )
     watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
     try:

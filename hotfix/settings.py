@@ -48,6 +48,8 @@ class WorkerSettings(TemporalSettings):
     health_port: int | None = None
     # Seconds the event loop may stay unturned (or polls overdue) before the health check fails.
     stuck_after: float = Field(default=20.0, gt=0)
+    # Seconds stuck before the worker ends itself (exit 3) to be restarted; None: only report it.
+    exit_when_stuck: float | None = Field(default=None, gt=0)
     # SIGTERM: running activities get this long; then the process exits, frozen or not.
     shutdown_grace: float = Field(default=30.0, gt=0)
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")

@@ -15,7 +15,9 @@ turns. Point an orchestrator's liveness check at it (docker-compose.yml does).
 
 SIGTERM and SIGINT reach the watchdog through a wakeup pipe written by the C signal handler, whichever
 thread gets the signal and whether or not the loop turns: it asks the worker to stop (`on_stop`) and,
-if the process is still there `exit_after` seconds later, ends it with os._exit(EXIT_FORCED).
+if the process is still there `exit_after` seconds later, ends it with os._exit(EXIT_FORCED). Where
+nothing watches the health endpoint (plain `docker compose`, whose healthcheck only marks a container
+unhealthy), `exit_when_stuck` ends a worker stuck that long, and `restart:` brings it back.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Watchdog:
         threads: Threads | None = None,
         on_stop: Callable[[], None] | None = None,
         exit_after: float | None = None,
+        exit_when_stuck: float | None = None,
         tick: float = 1.0,
     ) -> None:
         self._loop = loop
@@ -69,6 +72,8 @@ class Watchdog:
         self._threads = threads
         self._on_stop = on_stop
         self._exit_after = exit_after
+        self._exit_when_stuck = exit_when_stuck
+        self._stuck_since: float | None = None
         self._tick = tick
         self._last_turn = time.monotonic()
         self._problem: str | None = None
@@ -114,11 +119,20 @@ class Watchdog:
                 self._signalled(os.read(self._wake_r, 64))
             problem = self.check()
             if problem != self._problem:
-                if problem is not None:
+                if problem is not None and self._problem is None:
                     say("worker stuck", problem=problem)
-                else:
+                    self._stuck_since = time.monotonic()
+                elif problem is None:
                     say("worker recovered", was=self._problem)
+                    self._stuck_since = None
                 self._problem = problem
+            if (
+                self._exit_when_stuck is not None
+                and self._stuck_since is not None
+                and time.monotonic() - self._stuck_since >= self._exit_when_stuck
+            ):
+                say("worker stuck for too long: exiting so it is restarted", stuck=self._problem)
+                os._exit(EXIT_FORCED)
             if self._exit_at is not None and time.monotonic() >= self._exit_at:
                 say("worker did not stop within its grace period: exiting", stuck=self._problem)
                 os._exit(EXIT_FORCED)

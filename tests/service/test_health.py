@@ -91,7 +91,9 @@ from service.health import Watchdog
 
 async def main():
     loop = asyncio.get_running_loop()
-    watchdog = Watchdog(loop, stuck_after=60, on_stop=lambda: None, exit_after=1.0, tick=0.1)
+    when_stuck = float(sys.argv[2]) if sys.argv[2] != "-" else None
+    watchdog = Watchdog(loop, stuck_after=0.5, on_stop=lambda: None, exit_after=1.0,
+                        exit_when_stuck=when_stuck, tick=0.1)
     watchdog.start(signals=True)
     logging.basicConfig(stream=sys.stderr)
     handler = logging.getLogger().handlers[0]
@@ -106,13 +108,21 @@ asyncio.run(main())
 """
 
 
-def test_sigterm_ends_a_worker_whose_event_loop_is_frozen() -> None:
+def frozen(exit_when_stuck: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", FROZEN, str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", FROZEN, str(ROOT), exit_when_stuck],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "frozen"
+    return proc
+
+
+def test_sigterm_ends_a_worker_whose_event_loop_is_frozen() -> None:
+    proc = frozen("-")
     try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "frozen"
         time.sleep(0.3)
         proc.terminate()
         code = proc.wait(timeout=15)
@@ -120,4 +130,17 @@ def test_sigterm_ends_a_worker_whose_event_loop_is_frozen() -> None:
         proc.kill()
     assert code == EXIT_FORCED
     assert proc.stderr is not None
-    assert "did not stop within its grace period" in proc.stderr.read()
+    err = proc.stderr.read()
+    assert '"event": "worker stuck"' in err and "event loop has not turned" in err
+    assert "did not stop within its grace period" in err
+
+
+def test_a_worker_stuck_for_too_long_ends_itself_when_told_to() -> None:
+    proc = frozen("1.0")
+    try:
+        code = proc.wait(timeout=15)
+    finally:
+        proc.kill()
+    assert code == EXIT_FORCED
+    assert proc.stderr is not None
+    assert "stuck for too long" in proc.stderr.read()
