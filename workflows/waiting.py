@@ -67,10 +67,11 @@ IO_RETRY = RetryPolicy(
 # Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
 SLOW = 5
 # An action may queue in the worker before it works: for a GitHub thread and for its turn at the
-# write gate (one write at a time, a second apart; activities/github/writes.py). Its start-to-close
-# timeout allows for that queue, and a heartbeat timeout (the worker beats every 2 s while it queues
-# or works) notices a dead worker within seconds, so it is retried elsewhere.
-QUEUE_ALLOWANCE = timedelta(minutes=15)
+# write gate (one write at a time, a second apart; activities/github/writes.py), which in a burst of
+# a thousand hotfixes is a thousand seconds. Its start-to-close timeout allows for that queue (up to
+# about 3,000 writes queued at once), and a heartbeat timeout (the worker beats every 2 s while it
+# queues or works) notices a dead worker within seconds, so it is retried elsewhere.
+QUEUE_ALLOWANCE = timedelta(hours=1)
 ACTION_HEARTBEAT = timedelta(seconds=20)
 
 

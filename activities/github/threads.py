@@ -51,7 +51,7 @@ class Call:
 
     loop: asyncio.AbstractEventLoop
     stop: threading.Event = field(default_factory=threading.Event)
-    doing: str = "calling GitHub"
+    doing: str = "waiting for a GitHub thread"
 
 
 _call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("github_call", default=None)
@@ -121,6 +121,9 @@ class GitHubThreads:
     def _run(self, context: contextvars.Context, fn: Callable[..., R], *args: Any) -> R:
         with self._lock:
             self._busy += 1
+        call = context.get(_call)
+        if call is not None:
+            call.doing = "calling GitHub"
         try:
             return context.run(fn, *args)
         finally:
