@@ -188,7 +188,7 @@ class App:
             if "X-RateLimit-Limit" not in out_headers:
                 out_headers.update(self._rate_headers(entry["user"]))
             status, payload = exc.status, exc.body()
-        self.sb.store.save()
+        self.sb.save_soon()
         return status, payload, out_headers
 
     async def _configure(self, send: Any, full_name: str, body: Any) -> None:
