@@ -162,6 +162,8 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
         loop,
         stuck_after=settings.stuck_after,
         threads=github.threads,
+        # PyGithub makes up to 3 attempts of `github_timeout` each, with backoff between them.
+        threads_stuck_after=max(settings.stuck_after, 4 * settings.github_timeout),
         on_stop=stop.set,
         exit_after=settings.shutdown_grace + FORCED_EXIT_MARGIN,
         exit_when_stuck=settings.exit_when_stuck,

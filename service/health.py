@@ -7,7 +7,8 @@ waiting for a logging lock nobody held). Once a second it asks the loop to note 
 is stuck when
 
 - the event loop has not turned for `stuck_after` seconds (it runs every workflow, query and poll), or
-- every GitHub thread has been busy and none has finished a call for `stuck_after` seconds.
+- every GitHub thread has been busy and none has finished a call for `threads_stuck_after` seconds
+  (longer than a GitHub call's timeout times its retries).
 
 Then `GET /healthz` answers 503 with what is stuck, and one line goes to stderr (written with
 os.write: the logging module may be the thing that is stuck). It answers 200 again once the worker
@@ -62,6 +63,7 @@ class Watchdog:
         *,
         stuck_after: float = 20.0,
         threads: Threads | None = None,
+        threads_stuck_after: float | None = None,
         on_stop: Callable[[], None] | None = None,
         exit_after: float | None = None,
         exit_when_stuck: float | None = None,
@@ -70,6 +72,9 @@ class Watchdog:
         self._loop = loop
         self.stuck_after = stuck_after
         self._threads = threads
+        # A GitHub call may rightly take its timeout times its retries; the threads count as stuck
+        # only after longer than that.
+        self.threads_stuck_after = threads_stuck_after or stuck_after
         self._on_stop = on_stop
         self._exit_after = exit_after
         self._exit_when_stuck = exit_when_stuck
@@ -97,7 +102,11 @@ class Watchdog:
         if idle > self.stuck_after:
             return f"the event loop has not turned for {idle:.0f} s (workflows, queries and polls wait on it)"
         pool = self._threads
-        if pool is not None and pool.busy >= pool.size and now - pool.last_finished > self.stuck_after:
+        if (
+            pool is not None
+            and pool.busy >= pool.size
+            and now - pool.last_finished > self.threads_stuck_after
+        ):
             return (
                 f"all {pool.size} GitHub threads busy, none finished a call for "
                 f"{now - pool.last_finished:.0f} s"
