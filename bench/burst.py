@@ -54,7 +54,7 @@ from worker_memory import (
 )
 
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
-from local.humans import Humans, play_happy_path
+from local.humans import Humans
 from sandbox.seed import BOT_TOKEN
 
 
@@ -131,17 +131,41 @@ async def drive(probe: Probe, hotfixes: list[Hotfix], humans_for: Any, within: f
 
 
 async def finish(client: Client, hotfixes: list[Hotfix], humans_for: Any, within: float) -> Counter[str]:
-    """Every human act of every hotfix; how many ended how."""
+    """Every human act each hotfix still needs, from wherever it waits, until all are over."""
     gate = asyncio.Semaphore(64)
     ended: Counter[str] = Counter()
 
+    async def act(h: Hotfix, status: HotfixStatus, done: set[str]) -> None:
+        humans = humans_for(h.repository)
+        if status.step == Step.CHANGES and "push" not in done:
+            await asyncio.to_thread(humans.push_change, status.work_branch)
+            await h.handle.signal("changes_ready", ChangesReadySignal(by="dev-1"))
+            done.add("push")
+        elif status.step == Step.APPROVAL and status.pull_request and "approve" not in done:
+            await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
+            done.add("approve")
+        elif status.step == Step.DEPLOY_APPROVAL and status.run_id and "deploy" not in done:
+            await asyncio.to_thread(humans.approve_deployment, status.run_id)
+            done.add("deploy")
+        elif status.step == Step.BACK_MERGE and status.back_merge_pull_request and "merge" not in done:
+            await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
+            done.add("merge")
+
     async def one(h: Hotfix) -> None:
-        async with gate:
-            try:
-                status = await play_happy_path(client, h.handle.id, humans_for(h.repository), within=within)
-                ended[status.step.value] += 1
-            except Exception as err:
-                ended[f"failed: {type(err).__name__}"] += 1
+        done: set[str] = set()
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            async with gate:
+                try:
+                    status = await _status_of(h.handle)
+                    if status.step.terminal:
+                        ended[status.step.value] += 1
+                        return
+                    await act(h, status, done)
+                except Exception as err:
+                    ended[f"retried after {type(err).__name__}"] += 1
+            await asyncio.sleep(3.0)
+        ended["not over in time"] += 1
 
     await asyncio.gather(*(one(h) for h in hotfixes))
     return ended
