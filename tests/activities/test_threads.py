@@ -235,3 +235,49 @@ async def test_the_sandbox_sees_one_write_at_a_time_a_set_interval_apart(sandbox
         # The next write reached GitHub only after the last one was answered, and a spacing later.
         assert later["timestamp"] - earlier["answered"] >= interval - 0.02
     client.close()
+
+
+async def test_an_activity_queued_for_a_write_heartbeats_that_it_waits_for_write_capacity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What `temporal workflow describe` (pending activities) and the UI show while a write queues."""
+    import dataclasses
+    from datetime import timedelta
+
+    from tests.activities.helpers import environment
+
+    monkeypatch.setattr(threads, "BEAT_EVERY", 0.05)
+    gate = WriteGate(interval=0.0)
+    holder = _Holder()
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate.turn("someone else's write"):
+            inside.set()
+            leave.wait(10)
+
+    class Writer:
+        github_threads = GitHubThreads(1)
+
+        @in_github_thread
+        def write(self, input: str) -> str:
+            with gate.turn(input):
+                return "written"
+
+    env = environment()
+    env.info = dataclasses.replace(env.info, heartbeat_timeout=timedelta(seconds=20))
+    beats: list[str] = []
+    env.on_heartbeat = lambda *details: beats.append(str(details[0]))
+    first = asyncio.ensure_future(holder.github_threads.run(hold))
+    await asyncio.to_thread(inside.wait, 5)
+    writing = asyncio.ensure_future(env.run(Writer().write, "create branch hotfix/x"))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if any(WAITING in b for b in beats):
+            break
+    leave.set()
+    assert await writing == "written"
+    await first
+    assert f"{WAITING}: create branch hotfix/x, 1 ahead" in beats
+    Writer.github_threads.shutdown()
+    holder.github_threads.shutdown()
