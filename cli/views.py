@@ -59,7 +59,11 @@ def _row_state(step: Step, status: HotfixStatus, seen: set[Step]) -> tuple[str, 
 
 
 def status_view(
-    status: HotfixStatus, *, url: str | None = None, now: datetime | None = None
+    status: HotfixStatus,
+    *,
+    url: str | None = None,
+    now: datetime | None = None,
+    worker: list[str] | None = None,
 ) -> RenderableType:
     """One panel: what the hotfix is, where it stands, what it waits for, the runbook checklist."""
     header = Text()
@@ -73,6 +77,8 @@ def status_view(
         header.append(f"\nwaiting for: {status.awaiting}{who}", style="yellow")
     if status.queued_behind:
         header.append(f"\nqueued behind: {status.queued_behind}", style="yellow")
+    for note in worker or []:
+        header.append(f"\nworker: {note}", style="yellow")
     if status.message:
         header.append(f"\nnote: {status.message}")
     if status.reason:
