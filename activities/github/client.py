@@ -6,6 +6,7 @@ PyGithub's own retry is kept short on purpose: Temporal retries activities with 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import threading
@@ -107,6 +108,7 @@ class GitHubClient:
         self, github: Github, *, threads: int = DEFAULT_THREADS, write_interval: float = 0.0
     ) -> None:
         self.github = github
+        self._local = threading.local()
         self.threads = GitHubThreads(threads)
         self.writes = WriteGate(write_interval)
         self._repos: dict[str, Repository] = {}
@@ -134,7 +136,18 @@ class GitHubClient:
 
     @property
     def requester(self) -> Requester:
-        return self.github.requester
+        """This thread's own Requester (same token, settings and retry; its own connection).
+
+        PyGithub's Requester shares one connection object, and a request's verb, URL and body are set
+        on it by `request()` and read back by `getresponse()`: two threads on one Requester cross
+        their requests. A thousand-hotfix burst sent a create-ref's POST to another hotfix's
+        deployment-statuses URL (bench/RESULTS.md, issue #16). A copy gets its own connection.
+        """
+        mine: Requester | None = getattr(self._local, "requester", None)
+        if mine is None:
+            mine = copy.copy(self.github.requester)
+            self._local.requester = mine
+        return mine
 
     def repo(self, full_name: str) -> Repository:
         """The repository, fetched once per worker (its URL is all most calls need)."""

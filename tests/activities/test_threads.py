@@ -281,3 +281,32 @@ async def test_an_activity_queued_for_a_write_heartbeats_that_it_waits_for_write
     assert f"{WAITING}: create branch hotfix/x, 1 ahead" in beats
     Writer.github_threads.shutdown()
     holder.github_threads.shutdown()
+
+
+def test_each_github_thread_has_its_own_requester_so_requests_never_cross(sandbox: Any) -> None:
+    """PyGithub keeps a request's verb, URL and body on its one shared connection object between
+    sending and reading; two threads on one Requester crossed requests in a 1,000-hotfix burst."""
+    client = client_for(sandbox)
+    mine = client.requester
+    assert client.requester is mine
+    others: list[Any] = []
+    other = threading.Thread(target=lambda: others.append(client.requester))
+    other.start()
+    other.join(5)
+    assert others and others[0] is not mine
+
+    crossed: list[str] = []
+
+    def ask(branch: str) -> None:
+        for _ in range(40):
+            _, data = client.requester.requestJsonAndCheck("GET", f"/repos/{REPO}/branches/{branch}")
+            if data["name"] != branch:
+                crossed.append(f"asked {branch}, got {data['name']}")
+
+    askers = [threading.Thread(target=ask, args=(b,)) for b in ("main", "develop") * 4]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join(60)
+    assert crossed == []
+    client.close()
