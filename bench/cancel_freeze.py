@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import shutil
@@ -71,6 +72,17 @@ class Acts:
 sync_busy = activity.defn(name="busy")(body)
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ")".
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
 async def monitor(target: str, workflow_id: str, pid: int, stacks: Path) -> None:
     """Runs as a process of its own (the worker's threads may all be stuck on one lock)."""
     client = await Client.connect(target)
@@ -93,7 +105,11 @@ async def monitor(target: str, workflow_id: str, pid: int, stacks: Path) -> None
                 if spy:
                     with stacks.open("w") as out:
                         subprocess.run([spy, "dump", "--pid", str(pid)], stdout=out, stderr=out, check=False)  # noqa: ASYNC221
+                children = children_of(pid)
                 os.kill(pid, signal.SIGKILL)
+                for child in children:  # the dev server, which would outlive a killed parent
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGTERM)
                 return
 
 
@@ -146,7 +162,7 @@ async def main(seconds: float) -> None:
                     total[name] = total.get(name, 0) + n
             watcher.kill()
             print(f"NOT FROZEN; outcomes of {sum(total.values())} activities: {total}", flush=True)
-            os._exit(0)
+        # A clean exit (the dev server stops with its context); a frozen run never gets here.
 
 
 if __name__ == "__main__":
