@@ -28,7 +28,7 @@ def health(port: int) -> tuple[int, dict[str, object]]:
 
 
 async def test_health_fails_while_the_event_loop_is_blocked_and_recovers_when_it_turns() -> None:
-    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=1.0, tick=0.1)
+    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=0.5, tick=0.1)
     watchdog.start(port=0, host="127.0.0.1")
     port = watchdog.port
     assert port is not None
@@ -45,7 +45,7 @@ async def test_health_fails_while_the_event_loop_is_blocked_and_recovers_when_it
 
         prober = threading.Thread(target=probe)
         prober.start()
-        time.sleep(2.5)  # noqa: ASYNC251 - blocks the event loop, as a thread stuck on a lock would
+        time.sleep(1.5)  # noqa: ASYNC251 - blocks the event loop, as a thread stuck on a lock would
         for _ in range(50):
             await asyncio.sleep(0.1)
             if seen and seen[-1][0] == 200:
