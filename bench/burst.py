@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -66,6 +67,18 @@ class Probe:
     query_failures: int = 0
     health_streak: dict[int, int] = field(default_factory=dict)  # port -> longest failing streak (s)
     health_failures: dict[int, int] = field(default_factory=dict)
+
+
+def percentiles(values: list[float]) -> str:
+    """Median, 95th and 99th percentile, in seconds."""
+    if not values:
+        return "-"
+    ordered = sorted(values)
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return f"median {at(0.5):.2f}, p95 {at(0.95):.2f}, p99 {at(0.99):.2f}"
 
 
 async def timed_status(probe: Probe, handle: Any) -> HotfixStatus | None:
@@ -298,6 +311,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                     result["steps"] = Counter(h.step.value for h in hotfixes)
                     burst_queries = list(probe.query_seconds)
                     result["burst_query_max"] = max(burst_queries, default=float("nan"))
+                    result["burst_query_pct"] = percentiles(burst_queries)
                     result["burst_query_n"] = len(burst_queries)
                     result["burst_query_failures"] = probe.query_failures
                     await asyncio.sleep(5.0)
@@ -338,13 +352,16 @@ def report(data: dict[str, Any], write: bool) -> None:
     rss = " + ".join(f"{m['rss'] / 1024:.0f}" for m in data["rss"])
     warnings: Counter[str] = Counter()
     for w in data["warnings"]:
-        warnings.update(w)
+        for key, n in w.items():
+            # One line per kind: drop the run and task IDs the SDK core puts in its messages.
+            warnings[re.sub(r"\b[0-9a-f]{8}-[0-9a-f-]{27}\S*", "<id>", key)] += n
     rows = [
         ("hotfixes started together", f"{data['count']} on {data['workers']} worker(s)"),
         ("all waiting (half at changes, half at PR approval)", f"{data['settled']}: {dict(data['steps'])}"),
         ("seconds until all wait", f"{data['wait_seconds']:.0f}"),
         ("worker RSS with all waiting (MiB)", rss),
         ("slowest status query during the burst (s)", f"{data['burst_query_max']:.2f} of {data['burst_query_n']}"),  # noqa: E501
+        ("status queries during the burst: percentiles (s)", data.get("burst_query_pct", "-")),
         ("status queries failed or over 30 s", str(data["burst_query_failures"])),
         ("activity timeouts (whole run)", str(sum(data["timeouts"].values())) + f" {dict(data['timeouts'])}"),
         ("longest health-endpoint failure (s, sampled each second)", str(max(data["health_streak"].values()))),  # noqa: E501
