@@ -67,6 +67,7 @@ class Probe:
     query_failures: int = 0
     health_streak: dict[int, int] = field(default_factory=dict)  # port -> longest failing streak (s)
     health_failures: dict[int, int] = field(default_factory=dict)
+    health_said: list[str] = field(default_factory=list)  # what each failing sample was
 
 
 def percentiles(values: list[float]) -> str:
@@ -98,9 +99,13 @@ async def watch_health(probe: Probe, ports: list[int], stop: asyncio.Event) -> N
         while not stop.is_set():
             for port in ports:
                 try:
-                    ok = (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
-                except httpx.HTTPError:
+                    answer = await http.get(f"http://127.0.0.1:{port}/healthz")
+                    ok = answer.status_code == 200
+                    if not ok:
+                        probe.health_said.append(str(answer.json().get("stuck")))
+                except httpx.HTTPError as err:
                     ok = False
+                    probe.health_said.append(f"no answer within 2 s ({type(err).__name__})")
                 streak[port] = 0 if ok else streak[port] + 1
                 probe.health_streak[port] = max(probe.health_streak.get(port, 0), streak[port])
                 probe.health_failures[port] = probe.health_failures.get(port, 0) + (0 if ok else 1)
@@ -341,6 +346,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                 result["warnings"] = [count_warnings(log_path) for log_path in logs]
     result["health_streak"] = probe.health_streak
     result["health_failures"] = probe.health_failures
+    result["health_said"] = Counter(probe.health_said)
     return result
 
 
@@ -365,6 +371,7 @@ def report(data: dict[str, Any], write: bool) -> None:
         ("status queries failed or over 30 s", str(data["burst_query_failures"])),
         ("activity timeouts (whole run)", str(sum(data["timeouts"].values())) + f" {dict(data['timeouts'])}"),
         ("longest health-endpoint failure (s, sampled each second)", str(max(data["health_streak"].values()))),  # noqa: E501
+        ("failing health samples", "; ".join(f"{k}: {v}" for k, v in data.get("health_said", {}).items()) or "none"),  # noqa: E501
         ("then all finished once the humans acted", f"{dict(data['ended'])} in {data['finish_seconds']:.0f} s"),  # noqa: E501
         ("slowest status query over the whole run (s)", f"{data['query_max']:.2f}"),
         ("sandbox: requests, slowest answer (s), answers over 1 s",
