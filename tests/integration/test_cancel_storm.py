@@ -32,9 +32,9 @@ from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
 
-# Through Temporal (the SDK cancels an async activity's task when the cancel reaches the worker): 256.
-WORKFLOWS = 8
-ROUNDS = 8
+# Through Temporal (the SDK cancels an async activity's task when the cancel reaches the worker): 96.
+WORKFLOWS = 6
+ROUNDS = 4
 # Straight at the one mechanism every GitHub activity uses (GitHubThreads.run, cancelled as the SDK
 # cancels it, task.cancel()), at random moments while the call logs and talks to the sandbox: 2,000.
 DIRECT = 2000
@@ -79,12 +79,15 @@ async def test_a_storm_of_cancellations_leaves_the_worker_answering_and_working(
                 for i in range(WORKFLOWS)
             ]
             direct_storming = asyncio.ensure_future(direct_storm(storm))
+            # The people play their part meanwhile: the hotfix must go all the way through the storm.
+            humans = Humans(sandbox.api_url, REPO)
+            finishing = asyncio.ensure_future(play_happy_path(local_env.client, hotfix.id, humans))
             slowest = 0.0
             while not direct_storming.done() or not all(await asyncio.gather(*(done(h) for h in storms))):
                 asked = time.monotonic()
                 status = await asyncio.wait_for(hotfix.query(HotfixWorkflow.status), 10)
                 slowest = max(slowest, time.monotonic() - asked)
-                assert status.step == Step.CHANGES
+                assert status.workflow_id == hotfix.id
                 await asyncio.sleep(0.3)
             direct = await direct_storming
             requested = sum([await h.result() for h in storms])
@@ -93,12 +96,14 @@ async def test_a_storm_of_cancellations_leaves_the_worker_answering_and_working(
             # The storm reached the worker: activities ran, and many learned mid-work that they were
             # cancelled (the rest were cancelled before they began or after they finished).
             assert tally.begun > WORKFLOWS * ROUNDS
-            assert tally.cancelled_await + tally.abandoned_thread > 100, tally
+            assert tally.cancelled_await + tally.abandoned_thread > WORKFLOWS * ROUNDS, tally
             assert tally.abandoned_thread > 0 and tally.cancelled_await > 0, tally
             assert direct > DIRECT // 2, f"only {direct} of the direct cancels landed mid-call"
-            # Still answering and still working: the hotfix goes all the way.
-            final = await play_happy_path(local_env.client, hotfix.id, Humans(sandbox.api_url, REPO))
+            # Still answering and still working: the hotfix went (or goes) all the way.
+            final = await finishing
             assert final.step == Step.DONE
+            after = await asyncio.wait_for(hotfix.query(HotfixWorkflow.status), 10)
+            assert after.step == Step.DONE
             print(f"storm: {tally}, {direct} direct, {storm_seconds:.1f} s, slowest query {slowest:.2f} s")
     finally:
         github.close()

@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from service.health import EXIT_FORCED, Watchdog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +30,7 @@ def health(port: int) -> tuple[int, dict[str, object]]:
 
 
 async def test_health_fails_while_the_event_loop_is_blocked_and_recovers_when_it_turns() -> None:
-    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=0.5, tick=0.1)
+    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=0.3, tick=0.05)
     watchdog.start(port=0, host="127.0.0.1")
     port = watchdog.port
     assert port is not None
@@ -45,7 +47,7 @@ async def test_health_fails_while_the_event_loop_is_blocked_and_recovers_when_it
 
         prober = threading.Thread(target=probe)
         prober.start()
-        time.sleep(1.5)  # noqa: ASYNC251 - blocks the event loop, as a thread stuck on a lock would
+        time.sleep(1.0)  # noqa: ASYNC251 - blocks the event loop, as a thread stuck on a lock would
         for _ in range(50):
             await asyncio.sleep(0.1)
             if seen and seen[-1][0] == 200:
@@ -69,16 +71,16 @@ class HungThreads:
 
 async def test_health_fails_when_every_github_thread_hangs() -> None:
     threads = HungThreads(last_finished=time.monotonic())
-    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=0.5, threads=threads, tick=0.1)
+    watchdog = Watchdog(asyncio.get_running_loop(), stuck_after=0.2, threads=threads, tick=0.05)
     watchdog.start(port=0, host="127.0.0.1")
     assert watchdog.port is not None
     try:
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         status, body = await asyncio.to_thread(health, watchdog.port)
         assert status == 503
         assert "all 2 GitHub threads busy" in str(body["stuck"])
         threads.busy, threads.last_finished = 1, time.monotonic()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
         assert (await asyncio.to_thread(health, watchdog.port))[0] == 200
     finally:
         watchdog.stop()
@@ -120,6 +122,7 @@ def frozen(exit_when_stuck: str) -> subprocess.Popen[str]:
     return proc
 
 
+@pytest.mark.slow
 def test_sigterm_ends_a_worker_whose_event_loop_is_frozen() -> None:
     proc = frozen("-")
     try:
@@ -135,6 +138,7 @@ def test_sigterm_ends_a_worker_whose_event_loop_is_frozen() -> None:
     assert "did not stop within its grace period" in err
 
 
+@pytest.mark.slow
 def test_a_worker_stuck_for_too_long_ends_itself_when_told_to() -> None:
     proc = frozen("1.0")
     try:
