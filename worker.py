@@ -7,10 +7,11 @@ Exit codes: 0 stopped cleanly, 1 could not run (e.g. Temporal unreachable), 2 ba
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
-import signal
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
@@ -30,19 +31,22 @@ from temporalio.worker import (
 
 from hotfix.settings import WorkerSettings
 from service import logs as hotfix_logging
+from service.health import Watchdog
 from service.temporal import TemporalUnavailable, connect, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
 WORKFLOWS: list[type] = [HotfixWorkflow, LaneWorkflow, DoctorWorkflow]
-# Polling activities live as long as a human takes, so room for many at once.
-MAX_CONCURRENT_ACTIVITIES = 200
-# Sync activities (PyGithub) run in threads, created only when needed; async polling takes none.
-ACTIVITY_THREADS = MAX_CONCURRENT_ACTIVITIES
-# On SIGTERM running activities get this long to finish; then they are cancelled and Temporal
-# retries them elsewhere (all are idempotent). docker-compose's stop_grace_period is longer.
-GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+# Every GitHub activity is async (activities/github/threads.py): its blocking calls run in the GitHub
+# client's own threads, so the SDK never raises a cancellation inside a library. Only test doubles
+# may still be sync; they get this many threads.
+SYNC_ACTIVITY_THREADS = 32
+# On SIGTERM running activities get this long to finish (HOTFIX_SHUTDOWN_GRACE); then they are
+# cancelled and Temporal retries them elsewhere (all are idempotent). A few seconds later the
+# watchdog ends the process, frozen or not. docker-compose's stop_grace_period is longer than both.
+GRACEFUL_SHUTDOWN = timedelta(seconds=WorkerSettings.model_fields["shutdown_grace"].default)
+FORCED_EXIT_MARGIN = 5.0
 HEARTBEAT_THROTTLE = timedelta(seconds=2)
 
 log = structlog.get_logger("worker")
@@ -96,14 +100,17 @@ def build_worker(
         github = github_client if github_client is not None else make_github_client(settings)
         activities = github_activities(github)
     lane = lane_activities(client, queue)
+    if activity_executor is None and not all(inspect.iscoroutinefunction(fn) for fn in activities):
+        activity_executor = ThreadPoolExecutor(SYNC_ACTIVITY_THREADS, "sync-activity")
     return Worker(
         client,
         task_queue=queue,
         workflows=WORKFLOWS,
         activities=[*activities, *lane],
-        activity_executor=activity_executor or ThreadPoolExecutor(ACTIVITY_THREADS, "hotfix-activity"),
-        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
-        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        activity_executor=activity_executor,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_cached_workflows=settings.max_cached_workflows,
+        graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace),
         # A poll learns it was cancelled (a nudge, an abort) only when a heartbeat reaches the server;
         # the SDK's default throttle of up to 60 s left cancelled polls calling GitHub that long.
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
@@ -149,11 +156,21 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
         log.info("registered search attributes", names=added, namespace=settings.temporal_namespace)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    executor = ThreadPoolExecutor(ACTIVITY_THREADS, "hotfix-activity")
+    github = make_github_client(settings)
+    # Liveness and SIGTERM live in a thread that needs neither the loop nor logging (service/health.py).
+    watchdog = Watchdog(
+        loop,
+        stuck_after=settings.stuck_after,
+        threads=github.threads,
+        # PyGithub makes up to 3 attempts of `github_timeout` each, with backoff between them.
+        threads_stuck_after=max(settings.stuck_after, 4 * settings.github_timeout),
+        on_stop=stop.set,
+        exit_after=settings.shutdown_grace + FORCED_EXIT_MARGIN,
+        exit_when_stuck=settings.exit_when_stuck,
+    )
+    watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
     try:
-        worker = build_worker(client, settings, activity_executor=executor)
+        worker = build_worker(client, settings, github)
         async with worker:
             log.info(
                 "worker started",
@@ -162,14 +179,16 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 task_queue=settings.task_queue,
                 github_url=settings.github_url,
                 metrics_port=settings.metrics_port,
+                health_port=settings.health_port,
+                github_threads=settings.github_threads,
+                max_concurrent_activities=settings.max_concurrent_activities,
             )
             await stop.wait()
-            log.info("stopping: running activities get time to finish", seconds=GRACEFUL_SHUTDOWN.seconds)
+            log.info("stopping: running activities get time to finish", seconds=settings.shutdown_grace)
         log.info("worker stopped")
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-        executor.shutdown(wait=False, cancel_futures=True)
+        watchdog.stop()
+        github.close()
 
 
 def main() -> None:

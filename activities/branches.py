@@ -15,6 +15,7 @@ from activities.github import errors
 from activities.github.comments import CommentsOnGitHub
 from activities.github.refs import branch_head, branch_sha, branches_under, delete_branch, resolve
 from activities.github.rest import RepoApi, qref
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from hotfix.models import (
     CleanupInput,
@@ -38,6 +39,7 @@ DEPLOYMENT_SCAN_LIMIT = 100
 
 class BranchActivities(CommentsOnGitHub):
     @activity.defn
+    @in_github_thread
     def find_base(self, input: FindBaseInput) -> FindBaseResult:
         """What production runs: the newest deployment to the environment whose newest status is success,
         else the main branch; an explicit `base_ref` wins. Read-only, so safe to repeat."""
@@ -72,6 +74,7 @@ class BranchActivities(CommentsOnGitHub):
         return FindBaseResult(sha=sha, ref=input.main_branch, source="main")
 
     @activity.defn
+    @in_github_thread
     def create_branch(self, input: CreateBranchInput) -> CreateBranchResult:
         """Create `branch` at `sha`. Idempotent: a branch already at `sha` is what an earlier attempt made
         (`created=False`); one at another commit belongs to someone else and blocks the hotfix."""
@@ -108,6 +111,7 @@ class BranchActivities(CommentsOnGitHub):
         )
 
     @activity.defn
+    @in_github_thread
     def compare(self, input: CompareInput) -> CompareResult:
         """`base...head` as GitHub compares them, with the head pinned first. Read-only."""
         api = self._api(input.repository)
@@ -127,6 +131,7 @@ class BranchActivities(CommentsOnGitHub):
         )
 
     @activity.defn
+    @in_github_thread
     def cleanup(self, input: CleanupInput) -> CleanupResult:
         """Withdraw a hotfix: cancel its waiting run, close its PRs with a comment, delete its branches.
 

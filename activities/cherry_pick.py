@@ -8,9 +8,10 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github import errors
+from activities.github import errors, threads
 from activities.github.refs import branch_sha, delete_branch
 from activities.github.rest import OnGitHub, RepoApi, q, qref
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from hotfix.models import CherryPickInput, CherryPickResult
 
@@ -29,6 +30,7 @@ PICK_HISTORY_DEPTH = 100
 
 class CherryPickActivities(OnGitHub):
     @activity.defn
+    @in_github_thread
     def cherry_pick(self, input: CherryPickInput) -> CherryPickResult:
         """Git Data API cherry-pick (there is no endpoint for it).
 
@@ -47,7 +49,7 @@ class CherryPickActivities(OnGitHub):
         temp_made = False
         try:
             for requested in input.shas:
-                activity.heartbeat(requested)
+                threads.heartbeat(requested)
                 commit = api.json(
                     "GET",
                     f"/commits/{q(requested)}",

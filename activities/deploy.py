@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,10 +9,11 @@ from github.GithubException import GithubException
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github import errors
+from activities.github import errors, threads
 from activities.github.client import GitHubClient
 from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts
 from activities.github.rest import OnGitHub, RepoApi, q
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from activities.runs import CLOCK_SKEW, cancel_strays, ref_of, runs_of
 from hotfix.models import (
@@ -59,6 +59,7 @@ class DeployActivities(OnGitHub):
         self._request_limit = request_limit
 
     @activity.defn
+    @in_github_thread
     def dispatch_deploy(self, input: DispatchInput) -> RunRef:
         """Exactly one run per hotfix: find the run an earlier attempt made, else dispatch."""
         api = self._api(input.repository)
@@ -121,8 +122,8 @@ class DeployActivities(OnGitHub):
     ) -> RunRef | None:
         for attempt in range(max(1, attempts)):
             if attempt:
-                activity.heartbeat(f"looking for the run of {input.ref}")
-                time.sleep(self._dispatch_lookup_interval)
+                threads.heartbeat(f"looking for the run of {input.ref}")
+                threads.pause(self._dispatch_lookup_interval)
             found = self._find_run(api, input, since)
             if found is not None:
                 return found
@@ -138,6 +139,7 @@ class DeployActivities(OnGitHub):
         return ref
 
     @activity.defn
+    @in_github_thread
     def rerun_failed_jobs(self, input: RunInput) -> RerunResult:
         """Re-run the failed jobs of a completed, unsuccessful run. Idempotent: a run that is not completed
         is an earlier attempt's re-run under way, so nothing is asked twice (`rerun=False`)."""

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from activities.request_checks import request_checks
 from activities.rules import read_rules
@@ -48,6 +49,7 @@ def glob_match(pattern: str, name: str) -> bool:
 
 class PreflightActivities(OnGitHub):
     @activity.defn
+    @in_github_thread
     def preflight(self, input: PreflightInput) -> PreflightResult:
         """Read-only checks. A missing or unreadable repository raises; every other finding is a check.
 

@@ -10,6 +10,7 @@ from temporalio import activity
 from activities.github import errors
 from activities.github.comments import CommentsOnGitHub
 from activities.github.rest import RepoApi
+from activities.github.threads import in_github_thread
 from activities.log import logger
 from hotfix.models import (
     CommentInput,
@@ -27,6 +28,7 @@ def _log() -> Any:
 
 class PullRequestActivities(CommentsOnGitHub):
     @activity.defn
+    @in_github_thread
     def open_pull_request(self, input: OpenPullRequestInput) -> PullRequestRef:
         """Open `head -> base`. Idempotent: an open PR between the two is what an earlier attempt made
         (`created=False`), also when GitHub answers "A pull request already exists"."""
@@ -93,6 +95,7 @@ class PullRequestActivities(CommentsOnGitHub):
         return None
 
     @activity.defn
+    @in_github_thread
     def merge_pull_request(self, input: MergeInput) -> MergeResult:
         """Merge the PR at exactly `sha` (GitHub refuses with 409 if the head moved). Idempotent: a merged
         PR reports its merge commit; a refusal is returned with GitHub's reason, not raised."""
@@ -133,6 +136,7 @@ class PullRequestActivities(CommentsOnGitHub):
         return MergeResult(merged=False, message=refusal)
 
     @activity.defn
+    @in_github_thread
     def comment(self, input: CommentInput) -> CommentResult:
         """Post a comment. A retry first looks for the same text posted lately by an earlier attempt.
 

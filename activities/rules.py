@@ -13,6 +13,7 @@ from temporalio import activity
 
 from activities.github.refs import branch_head, branches_under
 from activities.github.rest import OnGitHub, RepoApi, qref
+from activities.github.threads import in_github_thread
 from hotfix.models import BranchRules, BranchRulesInput, RequiredCheck
 
 
@@ -117,6 +118,7 @@ def _existing_under(api: RepoApi, prefix: str | None) -> str | None:
 
 class RulesActivities(OnGitHub):
     @activity.defn
+    @in_github_thread
     def branch_rules(self, input: BranchRulesInput) -> BranchRules:
         """Read-only, so safe to repeat: the rules GitHub applies to `branch` (see `read_rules`)."""
         return read_rules(self._api(input.repository), input.branch, input.pattern_prefix)

@@ -2,8 +2,9 @@
 
 INTERFACE FILE: method names and models are the contract with workflows/hotfix.py.
 
-Each wait looks at GitHub (in a thread: PyGithub blocks), returns when what it sees is final or
-differs from what the workflow last saw, and otherwise heartbeats and sleeps one poll interval.
+Each wait looks at GitHub (in a GitHub thread, threads.py: PyGithub blocks), returns when what it
+sees is final or differs from what the workflow last saw, and otherwise heartbeats and sleeps one
+poll interval on the event loop (holding no thread).
 It loops only for most of its start-to-close timeout, then raises a benign "not yet" that the
 workflow's retry policy turns into the next poll: nothing stays running while people think for days,
 and the workflow history grows by one failure-free retry, not one event per poll.
@@ -25,6 +26,7 @@ from activities.checks import CheckVerdict, verdict
 from activities.github.client import GitHubClient
 from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
+from activities.github.threads import GitHubThreads
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
 from activities.runs import CLOCK_SKEW, cancel_strays, runs_of
@@ -69,6 +71,7 @@ def _loop_budget() -> float | None:
 
 
 async def poll(
+    threads: GitHubThreads,
     observe: Callable[[], T],
     done: Callable[[T], bool],
     *,
@@ -76,12 +79,16 @@ async def poll(
     what: str,
     describe: Callable[[T], str] = str,
 ) -> T:
-    """Observe until `done`; heartbeat between looks; give up with `not_yet` before the timeout."""
+    """Observe until `done`; heartbeat between looks; give up with `not_yet` before the timeout.
+
+    Each look runs in a GitHub thread; between looks the wait sleeps on the event loop, holding no
+    thread, so a thousand waiting polls cost a thousand sleeping coroutines.
+    """
     budget = _loop_budget()
     started = time.monotonic()
     seconds = max(interval.total_seconds(), 0.0)
     while True:
-        seen = await asyncio.to_thread(observe)
+        seen = await threads.run(observe)
         if done(seen):
             logger("activities.waits").info("wait over", what=what, seen=describe(seen))
             return seen
@@ -139,6 +146,7 @@ class GitHubWaits(OnGitHub):
             return verdict(head, runs, statuses, input.required, suites)
 
         seen = await poll(
+            self.github_threads,
             observe,
             lambda seen: seen.state in ("success", "failure"),
             interval=input.poll_interval,
@@ -225,6 +233,7 @@ class GitHubWaits(OnGitHub):
             )
 
         return await poll(
+            self.github_threads,
             observe,
             lambda seen: seen != last,
             interval=input.poll_interval,
@@ -292,6 +301,7 @@ class GitHubWaits(OnGitHub):
             )
 
         return await poll(
+            self.github_threads,
             observe,
             lambda seen: seen.status == "completed" or seen != last,
             interval=input.poll_interval,

@@ -129,7 +129,6 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
     """The real workflows and real GitHub activities (production defaults, but no 1 s write pacing)."""
     from pydantic import SecretStr
 
-    import worker
     from activities.github.client import GitHubClient
     from activities.registry import github_activities
     from hotfix.settings import WorkerSettings
@@ -138,15 +137,14 @@ async def in_process_worker(env: WorkflowEnvironment, api_url: str, task_queue: 
     # An aborted hotfix's poll activity learns of its cancellation only at its next heartbeat, which
     # the SDK throttles to 80% of the heartbeat timeout (up to a minute); the worker's 30 s graceful
     # shutdown would wait for it at the end of every benchmark. Here only: the workflows are over.
-    worker.GRACEFUL_SHUTDOWN = timedelta(seconds=1)
-
     settings = WorkerSettings(
+        shutdown_grace=1.0,
         temporal_address=env.client.service_client.config.target_host,
         task_queue=task_queue,
         github_url=api_url,
         github_token=SecretStr("sandbox-bot-token"),
     )
-    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
+    github = GitHubClient.from_settings(settings.model_copy(update={"github_write_interval": 0.0}))
     activities = github_activities(github)
     try:
         async with build_worker(env.client, settings, github, task_queue, activities=activities):

@@ -57,11 +57,12 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+from hotfix.settings import WorkerSettings
 from local.humans import Humans
 from sandbox.seed import BOT_TOKEN, DEFAULT_SEED
-from worker import MAX_CONCURRENT_ACTIVITIES
 
 OWNER = "acme"
+MAX_ACTIVITIES = WorkerSettings.model_fields["max_concurrent_activities"].default
 
 
 def free_port() -> int:
@@ -378,7 +379,7 @@ def report(data: dict[str, Any], write: bool) -> None:
             f"Sandbox GitHub in its own process on a generated seed ({max(data['counts']) + 1} repositories: "
             f"the default one copied; seeding took {data['seed_seconds']:.0f} s), Temporal dev server, and "
             "the worker as its own process (`python worker.py`, HOTFIX_* environment, production settings: "
-            f"`max_concurrent_activities={MAX_CONCURRENT_ACTIVITIES}`, 1 s between writes). One hotfix per "
+            f"`max_concurrent_activities={MAX_ACTIVITIES}`, 1 s between writes). One hotfix per "
             "repository (hotfixes of one repository queue in its lane). Even-numbered hotfixes wait at "
             "step 3 for `changes_ready` (a signal wait: no activity); odd-numbered ones get a pushed change "
             "and wait at step 6 for PR approval (a `wait_review` activity polling every 30 s, the "

@@ -59,7 +59,12 @@ def _row_state(step: Step, status: HotfixStatus, seen: set[Step]) -> tuple[str, 
 
 
 def status_view(
-    status: HotfixStatus, *, url: str | None = None, now: datetime | None = None, retrying: str | None = None
+    status: HotfixStatus,
+    *,
+    url: str | None = None,
+    now: datetime | None = None,
+    worker: list[str] | None = None,
+    retrying: str | None = None,
 ) -> RenderableType:
     """One panel: what the hotfix is, where it stands, what it waits for, the runbook checklist;
     `retrying`: a GitHub call Temporal is retrying now, and its last error (e.g. GitHub unreachable)."""
@@ -74,6 +79,8 @@ def status_view(
         header.append(f"\nwaiting for: {status.awaiting}{who}", style="yellow")
     if status.queued_behind:
         header.append(f"\nqueued behind: {status.queued_behind}", style="yellow")
+    for note in worker or []:
+        header.append(f"\nworker: {note}", style="yellow")
     if status.message:
         header.append(f"\nnote: {status.message}")
     if status.reason:

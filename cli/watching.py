@@ -34,17 +34,38 @@ def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
         return await read_status(client, handle, description), description
 
     current, description = run(ctx, go)
+    worker = worker_notes(description)
     if ctx.json:
         print_json(
             {
                 **dump(current),
                 "execution_status": description.status.name if description.status else None,
                 "ui_url": ctx.url(description.id),
+                "worker": worker,
                 "retrying": retrying(description),
             }
         )
         return
-    Console().print(views.status_view(current, url=ctx.url(description.id), retrying=retrying(description)))
+    Console().print(
+        views.status_view(current, url=ctx.url(description.id), worker=worker, retrying=retrying(description))
+    )
+
+
+def worker_notes(description: WorkflowExecutionDescription) -> list[str]:
+    """What the worker says its running activities wait for (their last heartbeat), e.g. "open_pull_request:
+    waiting for GitHub write capacity: create pull request ..., 12 ahead" during a burst."""
+    notes = []
+    for pending in description.raw_description.pending_activities:
+        payloads = pending.heartbeat_details.payloads
+        if not payloads:
+            continue
+        try:
+            said = json.loads(payloads[0].data)
+        except ValueError:
+            continue
+        if isinstance(said, str) and said.startswith("waiting for"):
+            notes.append(f"{pending.activity_type.name}: {said}")
+    return notes
 
 
 @with_ctx

@@ -34,7 +34,24 @@ class WorkerSettings(TemporalSettings):
     # PyGithub's own in-process wait on rate limits; longer waits are Temporal retries.
     github_max_rate_limit_wait: float = 5.0
     github_timeout: float = 15.0
+    # GitHub's advice: one write at a time per token, this many seconds apart (0: back to back).
+    github_write_interval: float = Field(default=1.0, ge=0)
+    # Threads for blocking GitHub calls (PyGithub); the connection pool holds as many connections.
+    github_threads: int = Field(default=16, ge=1, le=512)
+    # Activities running at once. Polling waits hold a slot but no thread while they sleep, so a
+    # worker holding N waiting hotfixes needs somewhat more than N (half of them poll, lanes probe).
+    max_concurrent_activities: int = Field(default=2000, ge=1)
+    # Workflows kept in memory; an evicted one is replayed from history when it next has work.
+    max_cached_workflows: int = Field(default=2500, ge=0)
     metrics_port: int | None = None
+    # The liveness endpoint (GET /healthz) on all interfaces; None: none. See service/health.py.
+    health_port: int | None = None
+    # Seconds the event loop may stay unturned (or polls overdue) before the health check fails.
+    stuck_after: float = Field(default=20.0, gt=0)
+    # Seconds stuck before the worker ends itself (exit 3) to be restarted; None: only report it.
+    exit_when_stuck: float | None = Field(default=None, gt=0)
+    # SIGTERM: running activities get this long; then the process exits, frozen or not.
+    shutdown_grace: float = Field(default=30.0, gt=0)
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
 
     @field_validator("github_url")

@@ -131,7 +131,7 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
     )
     client = await connect(settings.temporal_address, settings.temporal_namespace, runtime=runtime)
     # No pause between writes: the sandbox has no secondary rate limit unless a test injects one.
-    github = GitHubClient.from_settings(settings, seconds_between_writes=None)
+    github = GitHubClient.from_settings(settings.model_copy(update={"github_write_interval": 0.0}))
     async with build_worker(client, settings, github_client=github):
         request = starter.build_request(
             REPOSITORY,

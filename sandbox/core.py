@@ -18,6 +18,8 @@ log = logging.getLogger("sandbox")
 DEFAULT_CI_SECONDS = 2.0
 DEFAULT_CI_START_SECONDS = 0.1
 DEFAULT_DEPLOY_SECONDS = 3.0
+# Changes are written to state.json at most this long after they happen (see save_soon).
+SAVE_DELAY = 0.5
 
 TimerHandler = Callable[["Sandbox", Record, Record], None]
 # Told of every answer the sandbox itself gives (not injected faults): method, path, status, raw body.
@@ -86,6 +88,7 @@ class Sandbox:
         self.faults: list[Fault] = []
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task[None] | None = None
+        self._save_handle: asyncio.TimerHandle | None = None
 
     # -- settings
     @property
@@ -145,7 +148,30 @@ class Sandbox:
         self._wake = asyncio.Event()
         self._timer_task = asyncio.get_running_loop().create_task(self._run_timers())
 
+    def save_soon(self) -> None:
+        """Save the state within SAVE_DELAY, once for every change made meanwhile.
+
+        Writing all of state.json after every request made each write cost a dump of every
+        repository: with a thousand repositories the sandbox fell behind (issue #16). A crash loses
+        at most the last SAVE_DELAY; stop() saves at once.
+        """
+        if not self.store.dirty or self._save_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.store.save()
+            return
+        self._save_handle = loop.call_later(SAVE_DELAY, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_handle = None
+        self.store.save()
+
     async def stop(self) -> None:
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
         if self._timer_task is not None:
             self._timer_task.cancel()
             try:
@@ -164,7 +190,7 @@ class Sandbox:
                 handler(self, repo, t)
             except Exception:
                 log.exception("timer %s failed", t)
-        self.store.save()
+        self.save_soon()
 
     async def _run_timers(self) -> None:
         assert self._wake is not None

@@ -130,6 +130,9 @@ class App:
             # The exact bytes sent, so what is checked later is what the client got.
             self.sb.observer(method, path, status, raw_out)
         await _send(send, status, body, out_headers, raw_out)
+        # When the answer left: with `timestamp`, how long the sandbox took (bench/) and whether two
+        # requests overlapped (the worker's one-write-at-a-time rule, tests/activities).
+        entry["answered"] = time.time()
 
     async def _fail(self, fault: Fault, entry: Record, receive: Any, send: Any) -> bool:
         """Answer as the fault says (a dropped connection or its status); False: answer normally."""
@@ -196,7 +199,7 @@ class App:
             if "X-RateLimit-Limit" not in out_headers:
                 out_headers.update(self._rate_headers(entry["user"]))
             status, payload = exc.status, exc.body()
-        self.sb.store.save()
+        self.sb.save_soon()
         return status, payload, out_headers
 
     async def _configure(self, send: Any, full_name: str, body: Any) -> None:

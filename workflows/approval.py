@@ -92,7 +92,7 @@ class ApprovalSteps(Waiting):
 
     async def _open_pull_request(self) -> None:
         self._set_step(Step.PULL_REQUEST)
-        self._status.pull_request = await self._act(
+        pull_request = await self._act(
             PullRequestActivities.open_pull_request,
             OpenPullRequestInput(
                 repository=self._request.repository,
@@ -103,7 +103,8 @@ class ApprovalSteps(Waiting):
                 reviewers=list(self._settings.pr_reviewers),
             ),
         )
-        self._remind_on(self._status.pull_request.number)
+        self._status.pull_request = pull_request
+        self._remind_on(pull_request.number)
 
     async def _merge_when_approved(self) -> None:
         self._set_step(Step.APPROVAL)

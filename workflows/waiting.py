@@ -26,11 +26,10 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
+from workflows.payloads import Payloads
 from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, ValidationError
-
     from activities.pulls import PullRequestActivities
     from hotfix import render, search_attributes
     from hotfix.models import (
@@ -50,13 +49,6 @@ with workflow.unsafe.imports_passed_through():
 I = TypeVar("I")  # noqa: E741 - an activity's input
 R = TypeVar("R")  # its result
 T = TypeVar("T")
-P = TypeVar("P", bound=BaseModel)
-
-# How many ignored payloads the status keeps (the newest).
-MAX_IGNORED = 20
-# How many of the latest signals from people the status lists.
-MAX_SIGNALS = 10
-
 # What a person can send; `nudge` counts every one of them (each makes the hotfix look again).
 Signal = Literal["changes_ready", "recheck", "retry_deploy", "nudge"]
 
@@ -69,6 +61,13 @@ IO_RETRY = RetryPolicy(
 )
 # Cherry-picks and dispatch (which may look for its run a few times) take longer than one call.
 SLOW = 5
+# An action may queue in the worker before it works: for a GitHub thread and for its turn at the
+# write gate (one write at a time, a second apart; activities/github/writes.py), which in a burst of
+# a thousand hotfixes is a thousand seconds. Its start-to-close timeout allows for that queue (up to
+# about 3,000 writes queued at once), and a heartbeat timeout (the worker beats every 2 s while it
+# queues or works) notices a dead worker within seconds, so it is retried elsewhere.
+QUEUE_ALLOWANCE = timedelta(hours=1)
+ACTION_HEARTBEAT = timedelta(seconds=20)
 
 
 class Stop(Exception):
@@ -94,7 +93,7 @@ def non_retryable(err: ActivityError) -> ApplicationError | None:
     return None
 
 
-class Waiting:
+class Waiting(Payloads):
     """The waiting machinery, mixed into HotfixWorkflow; it owns the human-input state."""
 
     _request: HotfixRequest
@@ -115,9 +114,6 @@ class Waiting:
     def _await_who(self, what: str, who: list[str]) -> None:
         self._status.awaiting, self._status.awaiting_who = what, list(who)
         self._publish()
-
-    def _publish(self) -> None:
-        workflow.set_current_details(render.to_markdown(self._status))
 
     def _set_step(self, step: Step) -> None:
         now = workflow.now()
@@ -163,55 +159,6 @@ class Waiting:
             main_branch=self._settings.main_branch,
             base_ref=self._request.base_ref if explicit else None,
         )
-
-    # ---- what people send -----------------------------------------------------------------------
-
-    def _accept(self, model: type[P], raw: object, signal: str, *, from_a_person: bool = True) -> P:
-        """The payload of `signal` as `model`, whatever was sent: nothing a person sends fails a task.
-
-        No payload (the UI's empty Data box, the CLI without --input) and `null` mean the defaults; a
-        payload that is not the model is ignored, noted in the status, and the defaults are used, so
-        the signal still does what its name says; fields the model does not know are ignored and noted.
-        A person's signal is listed in the status with who sent it (`by`), or "not given".
-        """
-        defaults = raw is None
-        payload: P
-        if raw is None:
-            payload = model()
-        elif isinstance(raw, model):
-            payload = raw
-        else:
-            try:
-                payload = model.model_validate(raw)
-            except ValidationError as err:
-                shown = repr(raw)
-                shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                problem = err.errors()[0].get("msg", "not readable") if err.errors() else "not readable"
-                self._note_ignored(
-                    f"{signal}: payload {shown} ignored ({problem}); sent as {signal} without a payload"
-                )
-                payload, defaults = model(), True
-            else:
-                unknown = (
-                    sorted(str(key) for key in raw if key not in model.model_fields)
-                    if isinstance(raw, dict)
-                    else []
-                )
-                if unknown:
-                    self._note_ignored(f"{signal}: unknown field(s) {', '.join(unknown)} ignored")
-        if from_a_person:
-            by = getattr(payload, "by", None) or render.NOT_GIVEN
-            line = f"{workflow.now():%H:%M:%S} {signal}, by {by}"
-            self._status.signals = [
-                *self._status.signals[-(MAX_SIGNALS - 1) :],
-                line + (" (no payload it could read: acted on with the defaults)" if defaults else ""),
-            ]
-            self._publish()
-        return payload
-
-    def _note_ignored(self, line: str) -> None:
-        self._status.ignored_inputs = [*self._status.ignored_inputs[-(MAX_IGNORED - 1) :], line]
-        self._publish()
 
     # ---- waiting for people -------------------------------------------------------------------
 
@@ -401,16 +348,24 @@ class Waiting:
 
         `given` is the input, or a function that builds it before each try after a human's fix.
         """
-        timeout = self._settings.activity_timeout * (SLOW if slow else 1)
+        timeout = self._settings.activity_timeout * (SLOW if slow else 1) + QUEUE_ALLOWANCE
         while True:
             arg: I = given() if callable(given) else given
             try:
                 if not workflow.patched(ABORT_INTERRUPTS_ACTIONS):
                     return await workflow.execute_activity_method(
-                        method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
+                        method,
+                        arg,
+                        start_to_close_timeout=timeout,
+                        heartbeat_timeout=ACTION_HEARTBEAT,
+                        retry_policy=IO_RETRY,
                     )
                 handle = workflow.start_activity_method(
-                    method, arg, start_to_close_timeout=timeout, retry_policy=IO_RETRY
+                    method,
+                    arg,
+                    start_to_close_timeout=timeout,
+                    heartbeat_timeout=ACTION_HEARTBEAT,
+                    retry_policy=IO_RETRY,
                 )
                 # While GitHub is down an action retries for as long as it takes; an abort must not.
                 await workflow.wait_condition(partial(self._action_over, handle))

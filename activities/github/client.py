@@ -6,6 +6,7 @@ PyGithub's own retry is kept short on purpose: Temporal retries activities with 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import threading
@@ -17,7 +18,12 @@ from github.Repository import Repository
 from github.Requester import Requester
 
 from activities.github import errors
+from activities.github.threads import GitHubThreads
+from activities.github.writes import WriteGate
 from hotfix.settings import WorkerSettings
+
+# Without settings (tests, scripts): a few threads, and the pool holds a connection for each.
+DEFAULT_THREADS = 8
 
 # POST and PATCH are left out: a POST whose response was lost (dispatch, create PR, comment) may
 # have taken effect, and only the activity, which looks before it creates, may try it again.
@@ -61,8 +67,13 @@ def build_github(
     timeout: float = 15.0,
     max_rate_limit_wait: float = 5.0,
     retries: int = 2,
-    seconds_between_writes: float | None = 1.0,
+    seconds_between_writes: float | None = None,
+    pool_size: int = DEFAULT_THREADS,
 ) -> Github:
+    """PyGithub over one token. `seconds_between_writes` is PyGithub's own spacing, which does not hold
+    under concurrency (see writes.py): the worker leaves it None and spaces writes with its WriteGate.
+    `pool_size`: connections kept per host; at least the number of GitHub threads, or urllib3 discards
+    connections ("Connection pool is full") and opens new ones under load."""
     errors.register_secret(token)
     retry = ShortRetry(
         total=retries,
@@ -82,23 +93,30 @@ def build_github(
         # Reads are not throttled by GitHub per second; writes are (secondary rate limits).
         seconds_between_requests=None,
         seconds_between_writes=seconds_between_writes,
+        pool_size=pool_size,
     )
 
 
 class GitHubClient:
-    """The worker's GitHub connection, shared by all activities of the worker (thread-safe)."""
+    """The worker's GitHub connection, shared by all activities of the worker (thread-safe).
 
-    def __init__(self, github: Github) -> None:
+    It owns the worker's GitHub threads (where every blocking call runs, see threads.py) and the write
+    gate (one write at a time, `write_interval` apart, see writes.py).
+    """
+
+    def __init__(
+        self, github: Github, *, threads: int = DEFAULT_THREADS, write_interval: float = 0.0
+    ) -> None:
         self.github = github
+        self._local = threading.local()
+        self.threads = GitHubThreads(threads)
+        self.writes = WriteGate(write_interval)
         self._repos: dict[str, Repository] = {}
         self._login: str | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(
-        cls, settings: WorkerSettings, *, seconds_between_writes: float | None = 1.0
-    ) -> GitHubClient:
-        """`seconds_between_writes`: GitHub asks for a second between writes; tests pass 0."""
+    def from_settings(cls, settings: WorkerSettings) -> GitHubClient:
         if settings.github_token is None or not settings.github_token.get_secret_value():
             raise ValueError(
                 "HOTFIX_GITHUB_TOKEN is not set: the worker needs a GitHub App installation token or a "
@@ -110,13 +128,26 @@ class GitHubClient:
                 token=settings.github_token.get_secret_value(),
                 timeout=settings.github_timeout,
                 max_rate_limit_wait=settings.github_max_rate_limit_wait,
-                seconds_between_writes=seconds_between_writes,
-            )
+                pool_size=settings.github_threads,
+            ),
+            threads=settings.github_threads,
+            write_interval=settings.github_write_interval,
         )
 
     @property
     def requester(self) -> Requester:
-        return self.github.requester
+        """This thread's own Requester (same token, settings and retry; its own connection).
+
+        PyGithub's Requester shares one connection object, and a request's verb, URL and body are set
+        on it by `request()` and read back by `getresponse()`: two threads on one Requester cross
+        their requests. A thousand-hotfix burst sent a create-ref's POST to another hotfix's
+        deployment-statuses URL (bench/RESULTS.md, issue #16). A copy gets its own connection.
+        """
+        mine: Requester | None = getattr(self._local, "requester", None)
+        if mine is None:
+            mine = copy.copy(self.github.requester)
+            self._local.requester = mine
+        return mine
 
     def repo(self, full_name: str) -> Repository:
         """The repository, fetched once per worker (its URL is all most calls need)."""
@@ -145,4 +176,5 @@ class GitHubClient:
         return login or None
 
     def close(self) -> None:
+        self.threads.shutdown()
         self.github.close()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 
+from activities.github import threads
 from activities.github.client import GitHubClient
 from activities.github.rest import OnGitHub, RepoApi, parse_time
 
@@ -23,8 +23,8 @@ def after_earlier_attempts(limit: timedelta = GITHUB_REQUEST_LIMIT) -> None:
         return
     wait = (info.current_attempt_scheduled_time + limit - datetime.now(UTC)).total_seconds()
     if wait > 0:
-        activity.heartbeat("waiting for an earlier attempt's write to land")
-        time.sleep(wait)
+        threads.doing("waiting until an earlier attempt's write has surely landed")
+        threads.pause(wait)
 
 
 def recent_comment(api: RepoApi, lookback: timedelta, number: int, body: str) -> int | None:

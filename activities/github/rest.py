@@ -15,8 +15,9 @@ from typing import Any
 
 from github.GithubException import GithubException
 
-from activities.github import errors
+from activities.github import errors, threads
 from activities.github.client import GitHubClient
+from activities.github.threads import GitHubThreads
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -68,9 +69,17 @@ class RepoApi:
         `path` is under the repository, or under the API's root with `top` (e.g. `/orgs/...`).
         """
         url = path if top or path.startswith(("http://", "https://")) else self.base + path
+        threads.checkpoint()
         with errors.github_call(self.repository, what, permission=permission, missing=missing):
             try:
-                _, data = self.client.requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
+                if verb.upper() in ("GET", "HEAD"):
+                    _, data = self.client.requester.requestJsonAndCheck(verb, url, parameters=params)
+                else:
+                    # Writes pass the worker's gate: one at a time, spaced, in arrival order.
+                    with self.client.writes.turn(what):
+                        _, data = self.client.requester.requestJsonAndCheck(
+                            verb, url, parameters=params, input=body
+                        )
             except GithubException as err:
                 if err.status in expect:
                     return Reply(err.status, err.data, errors.github_message(err))
@@ -96,6 +105,7 @@ class RepoApi:
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         seen = 0
         while url:
+            threads.checkpoint()
             with errors.github_call(self.repository, what, permission=permission, missing=missing):
                 headers, data = self.client.requester.requestJsonAndCheck("GET", url, parameters=query)
             items = (data or {}).get(key, []) if key else (data or [])
@@ -133,6 +143,10 @@ class OnGitHub:
 
     def __init__(self, github: GitHubClient) -> None:
         self._github = github
+
+    @property
+    def github_threads(self) -> GitHubThreads:
+        return self._github.threads
 
     def _api(self, repository: str) -> RepoApi:
         return RepoApi(self._github, repository)

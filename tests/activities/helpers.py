@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from temporalio.testing import ActivityEnvironment
 
@@ -44,7 +47,21 @@ def environment(
 
 
 def run(fn: Callable[..., T], arg: Any, *, attempt: int = 1) -> T:
-    return environment(attempt, activity_type=getattr(fn, "__name__", "test")).run(fn, arg)
+    """Run an activity to its end, from sync or async tests alike (GitHub activities are async)."""
+    result: Any = environment(attempt, activity_type=getattr(fn, "__name__", "test")).run(fn, arg)
+    if not inspect.isawaitable(result):
+        return cast(T, result)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return cast(T, asyncio.run(_awaited(result)))
+    # Called from an async test: finish it on a loop of its own, as the worker would.
+    with ThreadPoolExecutor(1) as pool:
+        return cast(T, pool.submit(asyncio.run, _awaited(result)).result())
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
 
 
 def count(sandbox: Any, method: str, path_regex: str) -> int:

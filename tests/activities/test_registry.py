@@ -36,3 +36,11 @@ def test_the_workflow_tests_doubles_answer_to_the_same_names() -> None:
     listed = {fn.__name__ for fn in github_activities(unused)}
     doubles = {fn.__name__ for fn in FakeActivities(FakeGitHub()).all()}
     assert doubles == listed
+
+
+def test_every_github_activity_is_async_so_no_cancel_is_ever_raised_inside_a_thread() -> None:
+    # The SDK cancels a sync activity by raising inside its thread, which can leak a library's lock
+    # and freeze the worker (#16); async ones run their blocking calls in GitHub threads instead.
+    unused: Any = object()
+    sync = [fn.__name__ for fn in github_activities(unused) if not inspect.iscoroutinefunction(fn)]
+    assert sync == []

@@ -89,7 +89,7 @@ async def hotfix_worker(
     """The real worker (real activities, the bot's token) against `sandbox`; `overrides` are
     WorkerSettings fields (e.g. a short `github_timeout`)."""
     settings = worker_settings(sandbox, task_queue, env, **overrides)
-    github = GitHubClient.from_settings(settings, seconds_between_writes=0)
+    github = GitHubClient.from_settings(settings.model_copy(update={"github_write_interval": 0.0}))
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
     # The sandbox's longest injected delay is 3.5 s (the fault matrix), not GitHub's 10 s.
     activities = github_activities(

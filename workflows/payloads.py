@@ -1,0 +1,78 @@
+"""What people send, read so that nothing a person sends can fail a workflow task (#9 item 1).
+
+A part of HotfixWorkflow (workflows/hotfix.py) through `Waiting` (workflows/waiting.py): every signal
+handler takes `Any = None` and reads its payload here. Deterministic like any workflow code.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ValidationError
+
+    from hotfix import render
+    from hotfix.models import HotfixStatus
+
+P = TypeVar("P", bound=BaseModel)
+
+# How many ignored payloads the status keeps (the newest).
+MAX_IGNORED = 20
+# How many of the latest signals from people the status lists.
+MAX_SIGNALS = 10
+
+
+class Payloads:
+    _status: HotfixStatus
+
+    def _publish(self) -> None:
+        workflow.set_current_details(render.to_markdown(self._status))
+
+    def _accept(self, model: type[P], raw: object, signal: str, *, from_a_person: bool = True) -> P:
+        """The payload of `signal` as `model`, whatever was sent: nothing a person sends fails a task.
+
+        No payload (the UI's empty Data box, the CLI without --input) and `null` mean the defaults; a
+        payload that is not the model is ignored, noted in the status, and the defaults are used, so
+        the signal still does what its name says; fields the model does not know are ignored and noted.
+        A person's signal is listed in the status with who sent it (`by`), or "not given".
+        """
+        defaults = raw is None
+        payload: P
+        if raw is None:
+            payload = model()
+        elif isinstance(raw, model):
+            payload = raw
+        else:
+            try:
+                payload = model.model_validate(raw)
+            except ValidationError as err:
+                shown = repr(raw)
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                problem = err.errors()[0].get("msg", "not readable") if err.errors() else "not readable"
+                self._note_ignored(
+                    f"{signal}: payload {shown} ignored ({problem}); sent as {signal} without a payload"
+                )
+                payload, defaults = model(), True
+            else:
+                unknown = (
+                    sorted(str(key) for key in raw if key not in model.model_fields)
+                    if isinstance(raw, dict)
+                    else []
+                )
+                if unknown:
+                    self._note_ignored(f"{signal}: unknown field(s) {', '.join(unknown)} ignored")
+        if from_a_person:
+            by = getattr(payload, "by", None) or render.NOT_GIVEN
+            line = f"{workflow.now():%H:%M:%S} {signal}, by {by}"
+            self._status.signals = [
+                *self._status.signals[-(MAX_SIGNALS - 1) :],
+                line + (" (no payload it could read: acted on with the defaults)" if defaults else ""),
+            ]
+            self._publish()
+        return payload
+
+    def _note_ignored(self, line: str) -> None:
+        self._status.ignored_inputs = [*self._status.ignored_inputs[-(MAX_IGNORED - 1) :], line]
+        self._publish()
