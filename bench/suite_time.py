@@ -1,9 +1,10 @@
-"""Wall time of the whole test suite, with pytest's summary line and its 10 slowest tests.
+"""Wall time of `make test` (and of `make test-all`), with pytest's summary line and the 10 slowest tests.
 
-Usage: .venv/bin/python bench/suite_time.py [--no-write] [--timeout 1800]
+Usage: .venv/bin/python bench/suite_time.py [--no-write] [--all] [--timeout 1800]
 
-Runs `.venv/bin/python -m pytest -q --durations=10` once, in the project directory, and replaces the
-"Test-suite wall time" section of bench/RESULTS.md. Reports; asserts nothing about the time.
+Runs what `make test` runs (`pytest -n 3 -m "not slow and not ui" --durations=10`; with `--all`,
+what `make test-all` runs) once, in the project directory, and replaces the "Test-suite wall time"
+section of bench/RESULTS.md. Reports; asserts nothing about the time.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds")
+    parser.add_argument("--all", action="store_true", help="the slow tests too, as `make test-all`")
     args = parser.parse_args()
-    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
+    marks = "not ui" if args.all else "not slow and not ui"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-n", "3", "-m", marks, "--durations=10"]
     started = time.monotonic()
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
@@ -54,7 +57,8 @@ def main() -> None:
     body = "\n".join(
         [
             f"Command: `{command_line()}` ({machine_note()}); it runs "
-            "`.venv/bin/python -m pytest -q --durations=10` once.",
+            f'`.venv/bin/python -m pytest -q -n 3 -m "{marks}" --durations=10` once '
+            f"(what `make {'test-all' if args.all else 'test'}` runs).",
             "",
             f"- Wall time: **{wall:.1f} s** (pytest exit code {code}).",
             f"- Summary: `{summary}`",
