@@ -63,6 +63,6 @@ async def test_the_queries_tab_status_returns_the_json_the_cli_prints(ui: Tempor
     # the query's answer, field for field.
     assert printed.pop("execution_status") == "RUNNING"
     assert printed.pop("ui_url").startswith(ui.url)
-    assert printed.pop("retrying") is None
+    assert printed.pop("retrying") is None and printed.pop("worker") == []
     assert shown == printed
     assert shown["step"] == "changes" and shown["work_branch"] == status.work_branch
