@@ -1,7 +1,8 @@
 """worker.py: runs the hotfix workflows and the GitHub activities. The only process that holds the token.
 
 Settings come from HOTFIX_* (environment or .env); see README and .env.example.
-Exit codes: 0 stopped cleanly, 1 could not run (e.g. Temporal unreachable), 2 bad settings.
+Exit codes: 0 stopped cleanly, 1 could not run (an unexpected Temporal error; an unreachable Temporal is
+waited for, one line per attempt), 2 bad settings, 3 stuck past the grace period (service/health.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from temporalio.worker import (
 from hotfix.settings import WorkerSettings
 from service import logs as hotfix_logging
 from service.health import Watchdog
-from service.temporal import TemporalUnavailable, connect, ensure_search_attributes
+from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
@@ -146,14 +147,9 @@ def metrics_runtime(port: int | None) -> Runtime | None:
 
 
 async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or `stop`), then let running activities finish."""
+    """Run until SIGTERM/SIGINT (or `stop`), then let running activities finish. Temporal unreachable
+    (a cluster restart, a stack coming up in any order) is waited for, one line per attempt."""
     runtime = metrics_runtime(settings.metrics_port)
-    client = await connect(
-        settings.temporal_address, settings.temporal_namespace, runtime=runtime, identity=None
-    )
-    added = await ensure_search_attributes(client)
-    if added:
-        log.info("registered search attributes", names=added, namespace=settings.temporal_namespace)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     github = make_github_client(settings)
@@ -169,9 +165,29 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
         exit_when_stuck=settings.exit_when_stuck,
     )
     watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
+    watchdog.waiting_for = f"Temporal at {settings.temporal_address}"
+
+    def waiting(attempt: int, seconds: float, why: str) -> None:
+        log.warning("waiting for Temporal", attempt=attempt, retry_in_seconds=seconds, error=why)
+
     try:
+        client = await connect_patiently(
+            settings.temporal_address,
+            settings.temporal_namespace,
+            stop=stop,
+            on_retry=waiting,
+            runtime=runtime,
+            identity=None,
+        )
+        if client is None:
+            log.info("stopped before Temporal could be reached")
+            return
+        added = await ensure_search_attributes(client)
+        if added:
+            log.info("registered search attributes", names=added, namespace=settings.temporal_namespace)
         worker = build_worker(client, settings, github)
         async with worker:
+            watchdog.waiting_for = None
             log.info(
                 "worker started",
                 address=settings.temporal_address,
@@ -184,6 +200,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 max_concurrent_activities=settings.max_concurrent_activities,
             )
             await stop.wait()
+            watchdog.waiting_for = "nothing: the worker is stopping"
             log.info("stopping: running activities get time to finish", seconds=settings.shutdown_grace)
         log.info("worker stopped")
     finally:

@@ -82,6 +82,8 @@ class Watchdog:
         self._tick = tick
         self._last_turn = time.monotonic()
         self._problem: str | None = None
+        # Ready once the worker polls Temporal (GET /readyz); live (GET /healthz) while it waits to.
+        self.waiting_for: str | None = "the worker to start"
         self._exit_at: float | None = None
         self._done = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
@@ -197,12 +199,19 @@ def _ignore(signum: int, frame: Any) -> None:
 def _server(watchdog: Watchdog, host: str, port: int) -> ThreadingHTTPServer:
     class Health(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path.split("?", 1)[0] != "/healthz":
+            path = self.path.split("?", 1)[0]
+            problem = watchdog.problem
+            if path == "/healthz":
+                ok, payload = problem is None, {"ok": problem is None, "stuck": problem}
+            elif path == "/readyz":
+                waiting = watchdog.waiting_for
+                ok = problem is None and waiting is None
+                payload = {"ok": ok, "waiting_for": waiting, "stuck": problem}
+            else:
                 self.send_error(404)
                 return
-            problem = watchdog.problem
-            body = json.dumps({"ok": problem is None, "stuck": problem}).encode()
-            self.send_response(200 if problem is None else 503)
+            body = json.dumps(payload).encode()
+            self.send_response(200 if ok else 503)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

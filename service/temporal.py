@@ -5,6 +5,8 @@ Everything here talks to the Temporal service, never to GitHub, so the CLI needs
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType, TaskQueueType
@@ -23,6 +25,11 @@ __all__ = ["workflow_url"]
 
 START_HINT = "start one with `make up`, or point HOTFIX_TEMPORAL_ADDRESS (or --address) at yours"
 CONNECT_TIMEOUT = timedelta(seconds=5)
+
+
+# A worker waits for Temporal (a cluster restart, a rolling upgrade, a stack coming up in any order):
+# first retry after 1 s, doubling up to this.
+MAX_CONNECT_BACKOFF = 30.0
 
 
 class TemporalUnavailable(RuntimeError):
@@ -111,3 +118,31 @@ async def has_pollers(client: Client, task_queue: str) -> bool:
         timeout=CONNECT_TIMEOUT,
     )
     return bool(response.pollers)
+
+
+async def connect_patiently(
+    address: str,
+    namespace: str,
+    *,
+    stop: asyncio.Event,
+    on_retry: Callable[[int, float, str], None],
+    runtime: Runtime | None = None,
+    identity: str | None = None,
+) -> Client | None:
+    """`connect`, again and again with backoff until it works; None when `stop` is set first.
+
+    `on_retry(attempt, seconds, why)` is told of every failed attempt (one line each for a human).
+    """
+    attempt, backoff = 0, 1.0
+    while not stop.is_set():
+        attempt += 1
+        try:
+            return await connect(address, namespace, runtime=runtime, identity=identity)
+        except TemporalUnavailable as err:
+            on_retry(attempt, backoff, str(err))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=backoff)
+        except TimeoutError:
+            pass
+        backoff = min(backoff * 2, MAX_CONNECT_BACKOFF)
+    return None

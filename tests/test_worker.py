@@ -64,14 +64,61 @@ def test_a_malformed_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "t" not in result.stderr.split("got")[0].split()  # the token is never echoed
 
 
-def test_an_unreachable_server_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        address = f"127.0.0.1:{sock.getsockname()[1]}"
-    result = run_worker({"HOTFIX_GITHUB_TOKEN": "t", "HOTFIX_TEMPORAL_ADDRESS": address}, tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.startswith(f"error: cannot reach the Temporal server at {address}")
-    assert "make up" in result.stderr
+def ready(port: int) -> tuple[int, dict[str, Any]]:
+    try:
+        reply = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+    except httpx.HTTPError:
+        return 0, {}
+    return reply.status_code, reply.json()
+
+
+def test_a_worker_started_before_temporal_waits_for_it_then_serves(tmp_path: Path) -> None:
+    # A stack coming up in any order: the worker first, Temporal seconds later.
+    from tests.cli.support import free_port
+    from tests.integration.test_temporal_restart import Server
+
+    server = Server(tmp_path / "temporal.db", tmp_path / "server.log")
+    health = free_port()
+    log = tmp_path / "worker.log"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOTFIX_GITHUB_TOKEN": "t",
+        "HOTFIX_TEMPORAL_ADDRESS": server.address,
+        "HOTFIX_HEALTH_PORT": str(health),
+        "HOTFIX_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "worker.py")],
+        cwd=tmp_path,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while log.read_text().count("waiting for Temporal") < 2:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        status, said = ready(health)
+        assert status == 503 and said["waiting_for"] == f"Temporal at {server.address}"
+        assert httpx.get(f"http://127.0.0.1:{health}/healthz", timeout=2).status_code == 200  # alive
+        server.start()
+        deadline = time.monotonic() + 40
+        while ready(health)[0] != 200:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.stop()
+    text = log.read_text()
+    # One line per attempt, never a traceback; then the worker started.
+    assert "Traceback" not in text and "worker started" in text
+    assert all(line.startswith("{") for line in text.splitlines() if "waiting for Temporal" in line)
 
 
 def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
