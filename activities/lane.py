@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.stopping import stopping_within
 from hotfix import naming
 from hotfix.models import (
     HotfixAliveInput,
@@ -85,7 +85,8 @@ class LaneActivities:
                 )
                 return WatchLaneResult(rejoined=True)
             activity.heartbeat()
-            await asyncio.sleep(input.interval.total_seconds())
+            if await stopping_within(input.interval.total_seconds()):
+                break  # harmless to restart: the workflow watches again from another worker
         return WatchLaneResult(rejoined=False)
 
     async def _lane_run(

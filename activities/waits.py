@@ -13,7 +13,6 @@ Cancellation (the workflow's nudge or abort) arrives as CancelledError at the sl
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from activities.github.threads import GitHubThreads
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
 from activities.runs import CLOCK_SKEW, cancel_strays, runs_of
+from activities.stopping import stopping_within
 from hotfix.models import (
     ChecksResult,
     PullRequestRef,
@@ -95,7 +95,11 @@ async def poll(
         if budget is not None and time.monotonic() - started + seconds > budget:
             raise not_yet(what)
         activity.heartbeat(describe(seen))
-        await asyncio.sleep(seconds)
+        if await stopping_within(seconds):
+            # A poll is harmless to restart: hand it back at once, so SIGTERM does not wait for it;
+            # Temporal's retry looks again from another worker.
+            logger("activities.waits").info("poll handed back: the worker is stopping", what=what)
+            raise not_yet(what)
 
 
 class GitHubWaits(OnGitHub):

@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("reaction_time.py", 600),
     ("cancelled_poll.py", 300),
     ("fault_matrix.py", 900),
+    ("shutdown.py", 300),
     ("worker_memory.py", 1200),
     ("suite_time.py", 2400),
 ]
