@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from temporalio.service import RPCError
 from worker_memory import (
     Hotfix,
     count_warnings,
+    drive,
     free_port,
     process,
     repo_name,
@@ -120,32 +122,6 @@ async def ask_random(probe: Probe, hotfixes: list[Hotfix], stop: asyncio.Event) 
             await timed_status(probe, rng.choice(hotfixes).handle)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
-
-
-async def drive(probe: Probe, hotfixes: list[Hotfix], humans_for: Any, within: float) -> tuple[bool, float]:
-    """Bring each to its target step: push + changes_ready for those meant to wait at approval."""
-    started = time.monotonic()
-    queries = asyncio.Semaphore(16)
-    pushes = asyncio.Semaphore(4)
-
-    async def look(h: Hotfix) -> None:
-        async with queries:
-            status = await timed_status(probe, h.handle)
-        if status is None:
-            return
-        h.step = status.step
-        if h.target == Step.APPROVAL and status.step == Step.CHANGES and not h.pushed:
-            async with pushes:
-                await asyncio.to_thread(humans_for(h.repository).push_change, status.work_branch)
-            await h.handle.signal("changes_ready", ChangesReadySignal(by="dev-1"))
-            h.pushed = True
-
-    while time.monotonic() - started < within:
-        await asyncio.gather(*(look(h) for h in hotfixes if h.step != h.target))
-        if all(h.step == h.target for h in hotfixes):
-            return True, time.monotonic() - started
-        await asyncio.sleep(2.0)
-    return False, time.monotonic() - started
 
 
 async def finish(client: Client, hotfixes: list[Hotfix], humans_for: Any, within: float) -> Counter[str]:
@@ -310,7 +286,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                         f"{count} started in {result['start_seconds']:.0f} s; driving to their waits",
                         flush=True,
                     )
-                    settled, _ = await drive(probe, hotfixes, humans_for, budget)
+                    settled, _ = await drive(hotfixes, humans_for, budget, partial(timed_status, probe))
                     result["settled"] = settled
                     result["wait_seconds"] = time.monotonic() - started
                     result["steps"] = Counter(h.step.value for h in hotfixes)
