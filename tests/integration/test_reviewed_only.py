@@ -39,9 +39,13 @@ async def to_approval(handle: WorkflowHandle, humans: Humans) -> tuple[HotfixSta
     return status, sha
 
 
+# (handle, humans, status, fix sha, PR number) of a hotfix at PR approval.
+Scene = tuple[WorkflowHandle, Humans, HotfixStatus, str, int]
+
+
 async def at_approval(
     env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str, **settings: Any
-) -> tuple[WorkflowHandle, Humans, HotfixStatus, str, int]:
+) -> Scene:
     """A hotfix started and driven to PR approval: (handle, humans, status, fix sha, PR number)."""
     handle = await start(env.client, task_queue, unique, **settings)
     humans = Humans(sandbox.api_url, REPO)

@@ -15,10 +15,10 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import PreflightInput, ProcessSettings
-from local.humans import REVIEWER_2, wait_for
+from local.humans import REVIEWER_1, REVIEWER_2, wait_for
 from sandbox.seed import ACTIONS_BOT_TOKEN, READER_TOKEN, repo_spec
 from tests.integration.conftest import REPO, hotfix_worker, seeded_sandbox, writes
-from tests.integration.test_reviewed_only import at_approval, pull, stop
+from tests.integration.test_reviewed_only import Scene, at_approval, pull, stop
 from workflows.doctor import DoctorWorkflow
 
 pytestmark = pytest.mark.integration
@@ -32,15 +32,21 @@ async def not_merged_after_a_while(sandbox: Any, number: int) -> None:
     assert not writes(sandbox, "PUT", MERGE), "the hotfix tried to merge"
 
 
+async def not_counted(sandbox: Any, scene: Scene, token: str, reason: str) -> None:
+    """The approval `token`'s user gives is ignored for `reason`, and nothing is merged on it."""
+    handle, humans, _, sha, number = scene
+    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=token)
+    status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the approval seen")
+    assert status.ignored_approvals == [reason]
+    await not_merged_after_a_while(sandbox, number)
+
+
 async def test_a_read_only_users_approval_does_not_count(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:
     scene = await at_approval(local_env, sandbox, task_queue, unique)
-    handle, humans, status, sha, number = scene
-    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=READER_TOKEN)
-    status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the reader's approval seen")
-    assert status.ignored_approvals == ["reader-1: read access only, approvals need write access"]
-    await not_merged_after_a_while(sandbox, number)
+    handle, humans, _, sha, number = scene
+    await not_counted(sandbox, scene, READER_TOKEN, "reader-1: read access only, approvals need write access")
     comments = [c.body for c in pull(sandbox, number).get_issue_comments()]
     assert any("Not counted" in body and "reader-1: read access only" in body for body in comments)
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
@@ -65,12 +71,8 @@ async def test_a_bots_approval_never_counts_even_with_write_access(
         },
     )
     scene = await at_approval(local_env, sandbox, task_queue, unique)
-    handle, humans, status, sha, number = scene
-    await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=ACTIONS_BOT_TOKEN)
-    status = await wait_for(handle, lambda s: bool(s.ignored_approvals), "the bot's approval seen")
-    assert status.ignored_approvals == ["github-actions[bot]: a bot, not a person"]
-    await not_merged_after_a_while(sandbox, number)
-    await stop(handle)
+    await not_counted(sandbox, scene, ACTIONS_BOT_TOKEN, "github-actions[bot]: a bot, not a person")
+    await stop(scene[0])
 
 
 async def test_a_rule_asking_two_approvals_is_not_met_by_one(
@@ -101,15 +103,9 @@ async def test_with_hotfix_approvers_a_writer_outside_the_team_does_not_count(
     with seeded_sandbox(tmp_path, with_team) as sandbox:
         async with hotfix_worker(local_env, sandbox, task_queue):
             scene = await at_approval(local_env, sandbox, task_queue, unique, approvers=["acme/prod-owners"])
-            handle, humans, status, sha, number = scene
-            await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
-            status = await wait_for(
-                handle, lambda s: bool(s.ignored_approvals), "the outsider's approval seen"
-            )
-            assert status.ignored_approvals == [
-                "prod-reviewer-1: not one of HOTFIX_APPROVERS (acme/prod-owners)"
-            ]
-            await not_merged_after_a_while(sandbox, number)
+            handle, humans, _, sha, number = scene
+            outsider = "prod-reviewer-1: not one of HOTFIX_APPROVERS (acme/prod-owners)"
+            await not_counted(sandbox, scene, REVIEWER_1[1], outsider)
             await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=REVIEWER_2[1])
             await wait_for(
                 handle, lambda s: s.merged_sha is not None, "the merge after a team member's approval"
