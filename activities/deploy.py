@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from github.GithubException import GithubException
@@ -15,7 +15,7 @@ from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attem
 from activities.github.rest import OnGitHub, RepoApi, q
 from activities.github.threads import in_github_thread
 from activities.log import logger
-from activities.runs import CLOCK_SKEW, cancel_strays, ref_of, runs_of
+from activities.runs import CLOCK_SKEW, cancel_strays, ref_of, runs_of, since_dispatch
 from hotfix.models import (
     DispatchInput,
     RerunResult,
@@ -30,10 +30,6 @@ def _log() -> Any:
 
 def _run_details_refused(status: int, message: str) -> bool:
     return status == 400 or (status == 422 and "return_run_details" in message)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class DeployActivities(OnGitHub):
@@ -63,7 +59,7 @@ class DeployActivities(OnGitHub):
     def dispatch_deploy(self, input: DispatchInput) -> RunRef:
         """Exactly one run per hotfix: find the run an earlier attempt made, else dispatch."""
         api = self._api(input.repository)
-        since = _aware(input.not_before) - self._clock_skew
+        since = since_dispatch(input, self._clock_skew)
         # A retry may follow a dispatch whose answer was lost and whose run GitHub lists only later,
         # or one GitHub is still handling (a timeout on our side): let it land, then look.
         retry = activity.info().attempt > 1

@@ -17,6 +17,12 @@ from hotfix.models import DispatchInput, RunRef
 CLOCK_SKEW = timedelta(minutes=2)
 
 
+def since_dispatch(input: DispatchInput, skew: timedelta = CLOCK_SKEW) -> datetime:
+    """The earliest creation time a run of this dispatch can show (GitHub's clock may run behind)."""
+    at = input.not_before if input.not_before.tzinfo else input.not_before.replace(tzinfo=UTC)
+    return at - skew
+
+
 def runs_of(api: RepoApi, input: DispatchInput, since: datetime, me: str | None) -> list[dict[str, Any]]:
     """The workflow_dispatch runs of the workflow on the branch created since `since`, made by `me`
     and at `input.head_sha` when given, oldest first: someone's manual run is not the hotfix's."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import activity
@@ -28,7 +28,7 @@ from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
 from activities.github.threads import GitHubThreads
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
-from activities.runs import CLOCK_SKEW, cancel_strays, runs_of
+from activities.runs import cancel_strays, runs_of, since_dispatch
 from activities.stopping import stopping_within
 from hotfix.models import (
     ChecksResult,
@@ -44,10 +44,6 @@ from hotfix.models import (
 T = TypeVar("T")
 
 NOT_YET = "NotYet"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # The loop leaves this much of start-to-close unused, so it ends before Temporal times it out.
@@ -290,7 +286,7 @@ class GitHubWaits(OnGitHub):
             if input.dispatch is not None and (last is None or last.status != run.get("status")):
                 # A retried dispatch whose first answer came late made a second run: cancel it before
                 # someone approves it (it would deploy again, outside every guard).
-                since = _aware(input.dispatch.not_before) - CLOCK_SKEW
+                since = since_dispatch(input.dispatch)
                 runs = runs_of(api, input.dispatch, since, self._github.login())
                 cancelled = cancel_strays(api, runs, keep=input.run_id)
             return RunObservation(
