@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github import errors, threads
 from activities.github.client import GitHubClient
-from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts
+from activities.github.comments import GITHUB_REQUEST_LIMIT, after_earlier_attempts, retried_after_landing
 from activities.github.rest import OnGitHub, RepoApi, q
 from activities.github.threads import in_github_thread
 from activities.log import logger
@@ -91,9 +91,16 @@ class DeployActivities(OnGitHub):
         )
         path = f"/actions/workflows/{q(input.workflow)}/dispatches"
         body: dict[str, Any] = {"ref": input.ref, "inputs": {}, "return_run_details": True}
-        reply = api.call(
-            "POST", path, what=what, permission="actions:write", missing=missing, body=body, expect=(400, 422)
-        )
+        with retried_after_landing(self._request_limit):
+            reply = api.call(
+                "POST",
+                path,
+                what=what,
+                permission="actions:write",
+                missing=missing,
+                body=body,
+                expect=(400, 422),
+            )
         if not reply.ok:
             if not _run_details_refused(reply.status, reply.message):
                 raise errors.translate(
@@ -105,7 +112,10 @@ class DeployActivities(OnGitHub):
             # GHES before 3.21 refuses the key and makes no run; dispatch the old way.
             _log().info("return_run_details refused, dispatching without it", ref=input.ref)
             del body["return_run_details"]
-            reply = api.call("POST", path, what=what, permission="actions:write", missing=missing, body=body)
+            with retried_after_landing(self._request_limit):
+                reply = api.call(
+                    "POST", path, what=what, permission="actions:write", missing=missing, body=body
+                )
         data = reply.data if isinstance(reply.data, dict) else {}
         if data.get("workflow_run_id"):
             return RunRef(

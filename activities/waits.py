@@ -1,19 +1,20 @@
-"""GitHubWaits: polling activities that loop with heartbeats until GitHub shows something new.
+"""GitHubWaits: polling activities, each attempt one look at GitHub, retried until GitHub shows something new.
 
 INTERFACE FILE: method names and models are the contract with workflows/hotfix.py.
 
-Each wait looks at GitHub (in a GitHub thread, threads.py: PyGithub blocks), returns when what it
-sees is final or differs from what the workflow last saw, and otherwise heartbeats and sleeps one
-poll interval on the event loop (holding no thread).
-It loops only for most of its start-to-close timeout, then raises a benign "not yet" that the
-workflow's retry policy turns into the next poll: nothing stays running while people think for days,
-and the workflow history grows by one failure-free retry, not one event per poll.
-Cancellation (the workflow's nudge or abort) arrives as CancelledError at the sleep and propagates.
+Polling by retry: each attempt looks at GitHub once (in a GitHub thread, threads.py: PyGithub blocks)
+and returns when what it sees is final or differs from what the workflow last saw; otherwise it fails
+with a benign "not yet" that asks Temporal to try again one poll interval later (`next_retry_delay`).
+Between looks nothing runs in any worker: the server's retry timer waits, so a waiting hotfix holds
+no slot, no coroutine and no thread, a worker killed between looks costs nothing (the next look runs
+on whichever worker polls), and a nudge or an abort cancels the waiting retry at once. A worker
+killed *during* a look is noticed by the heartbeat timeout (the look heartbeats every couple of
+seconds, threads.py) and the look retried a second later (#9 item 2). The history grows by no event
+per look: retries are not recorded, only the attempt that completes.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -29,8 +30,8 @@ from activities.github.threads import GitHubThreads
 from activities.log import logger
 from activities.reviews import Approvers, commit_people, review_state
 from activities.runs import cancel_strays, runs_of, since_dispatch
-from activities.stopping import stopping_within
 from hotfix.models import (
+    NOT_YET,
     ChecksResult,
     PullRequestRef,
     ReviewObservation,
@@ -42,28 +43,27 @@ from hotfix.models import (
 )
 
 T = TypeVar("T")
-
-NOT_YET = "NotYet"
-
-
-# The loop leaves this much of start-to-close unused, so it ends before Temporal times it out.
-_MARGIN_SHARE = 0.2
-_MARGIN_MAX = timedelta(seconds=60)
+# A look the stopping worker did not take: another worker takes it at once.
+HANDED_BACK = timedelta(seconds=1)
 
 
-def not_yet(what: str) -> ApplicationError:
-    # BENIGN: an expected outcome of polling, not an error to alert on.
-    return ApplicationError(f"not yet: {what}", type=NOT_YET, category=ApplicationErrorCategory.BENIGN)
+def not_yet(what: str, again: timedelta) -> ApplicationError:
+    """The benign failure that makes Temporal look again `again` later (not an error to alert on)."""
+    return ApplicationError(
+        f"not yet: {what}", type=NOT_YET, category=ApplicationErrorCategory.BENIGN, next_retry_delay=again
+    )
 
 
-def _loop_budget() -> float | None:
-    """Seconds this attempt may keep polling, or None when nothing bounds it."""
-    info = activity.info()
-    timeout = info.start_to_close_timeout or info.schedule_to_close_timeout
-    if not timeout:
-        return None
-    total = timeout.total_seconds()
-    return max(0.0, total - min(total * _MARGIN_SHARE, _MARGIN_MAX.total_seconds()))
+def _paced(err: Exception, interval: timedelta) -> ApplicationError:
+    """A failed look, retried at the poll's pace (or GitHub's, when it said how long to wait): a retry
+    policy paced for a killed worker (a second) would otherwise hammer a GitHub that is down."""
+    if isinstance(err, ApplicationError):
+        if err.non_retryable or err.next_retry_delay is not None:
+            return err
+        return ApplicationError(err.message, type=err.type, next_retry_delay=interval)
+    return ApplicationError(
+        f"{type(err).__name__}: {err}", type=type(err).__name__, next_retry_delay=interval
+    )
 
 
 async def poll(
@@ -75,27 +75,19 @@ async def poll(
     what: str,
     describe: Callable[[T], str] = str,
 ) -> T:
-    """Observe until `done`; heartbeat between looks; give up with `not_yet` before the timeout.
-
-    Each look runs in a GitHub thread; between looks the wait sleeps on the event loop, holding no
-    thread, so a thousand waiting polls cost a thousand sleeping coroutines.
-    """
-    budget = _loop_budget()
-    started = time.monotonic()
-    seconds = max(interval.total_seconds(), 0.0)
-    while True:
+    """One look: what `observe` sees when it is `done`, else `not_yet`, retried one interval later."""
+    if activity.in_activity() and activity.is_worker_shutdown():
+        # A look is harmless to move: the stopping worker leaves it to another at once.
+        logger("activities.waits").info("poll handed back: the worker is stopping", what=what)
+        raise not_yet(what, HANDED_BACK)
+    try:
         seen = await threads.run(observe)
-        if done(seen):
-            logger("activities.waits").info("wait over", what=what, seen=describe(seen))
-            return seen
-        if budget is not None and time.monotonic() - started + seconds > budget:
-            raise not_yet(what)
-        activity.heartbeat(describe(seen))
-        if await stopping_within(seconds):
-            # A poll is harmless to restart: hand it back at once, so SIGTERM does not wait for it;
-            # Temporal's retry looks again from another worker.
-            logger("activities.waits").info("poll handed back: the worker is stopping", what=what)
-            raise not_yet(what)
+    except Exception as err:
+        raise _paced(err, interval) from None
+    if done(seen):
+        logger("activities.waits").info("wait over", what=what, seen=describe(seen))
+        return seen
+    raise not_yet(f"{what} ({describe(seen)})", interval)
 
 
 class GitHubWaits(OnGitHub):

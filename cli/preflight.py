@@ -20,7 +20,7 @@ from temporalio.client import (
 
 from cli.context import CliError, one_line
 from hotfix import search_attributes
-from hotfix.models import HotfixResult, Step
+from hotfix.models import NOT_YET, HotfixResult, Step
 from service.temporal import has_pollers
 from workflows.hotfix import HotfixWorkflow
 
@@ -31,6 +31,8 @@ _EVERY = 0.25
 def retrying(description: WorkflowExecutionDescription) -> str | None:
     """Why an activity of the hotfix is being retried, from its last failure ("preflight, attempt 3: ...")."""
     for pending in description.raw_description.pending_activities:
+        if pending.last_failure.application_failure_info.type == NOT_YET:
+            continue  # a poll between two looks: waiting, not failing
         if pending.attempt > 1 and pending.last_failure.message:
             message = one_line(pending.last_failure.message)
             return f"{pending.activity_type.name}, attempt {pending.attempt}: {message}"

@@ -23,7 +23,7 @@ from workflows.approval import ApprovalSteps
 from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
 from workflows.versions import QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
-from workflows.waiting import ACTION_HEARTBEAT, IO_RETRY, QUEUE_ALLOWANCE, Stop, non_retryable
+from workflows.waiting import IO_RETRY, QUEUE_ALLOWANCE, Stop, non_retryable
 
 with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
@@ -314,7 +314,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
                         kept_prefix=self._settings.kept_branch_prefix,
                     ),
                     start_to_close_timeout=self._settings.activity_timeout + QUEUE_ALLOWANCE,
-                    heartbeat_timeout=ACTION_HEARTBEAT,
+                    heartbeat_timeout=self._action_heartbeat(),
                     retry_policy=RetryPolicy(maximum_attempts=20, maximum_interval=timedelta(minutes=1)),
                 )
                 self._status.kept_branches = sorted(cleaned.kept_branches.values())

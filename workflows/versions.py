@@ -41,6 +41,12 @@ LANE_PROBES_ON_JOIN = "lane-probes-on-join"
 # outside is re-joined, in the order the hotfixes first joined, behind the one granted before.
 QUEUED_REJOINS_VANISHED_LANE = "queued-rejoins-vanished-lane"
 
+# 8 (round 3): a crashed worker is replaced within seconds. Each poll attempt is one look at GitHub,
+# retried one poll interval later (the activity says so) or a second after its worker died; polls and
+# actions have a short heartbeat timeout (ProcessSettings.heartbeat_timeout) instead of 20 s (actions)
+# and 2 x the poll interval + 1 min (polls).
+HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -48,6 +54,7 @@ ALL = (
     REQUIRED_CHECKS_FROM_RULES,
     EVERY_WAIT_NAMED,
     QUEUED_REJOINS_VANISHED_LANE,
+    HEARTBEATS_NOTICE_A_DEAD_WORKER,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

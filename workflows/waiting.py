@@ -27,7 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflows.payloads import Payloads
-from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED
+from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
 
 with workflow.unsafe.imports_passed_through():
     from activities.pulls import PullRequestActivities
@@ -67,7 +67,12 @@ SLOW = 5
 # about 3,000 writes queued at once), and a heartbeat timeout (the worker beats every 2 s while it
 # queues or works) notices a dead worker within seconds, so it is retried elsewhere.
 QUEUE_ALLOWANCE = timedelta(hours=1)
+# Before HEARTBEATS_NOTICE_A_DEAD_WORKER; since, ProcessSettings.heartbeat_timeout (10 s).
 ACTION_HEARTBEAT = timedelta(seconds=20)
+# One look of a poll: a few GitHub requests, and the wait for a GitHub thread in a burst.
+LOOK_TIMEOUT = timedelta(minutes=10)
+# After a look's worker died (its heartbeat timed out): look again from another worker at once.
+AFTER_A_DEAD_WORKER = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=1.0)
 
 
 class Stop(Exception):
@@ -317,6 +322,16 @@ class Waiting(Payloads):
 
     def _start_poll(self, method: Callable[[Any, I], Awaitable[R]], arg: I) -> workflow.ActivityHandle[R]:
         interval = self._settings.poll_interval
+        if workflow.patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
+            # Polling by retry, one look per attempt (activities/waits.py): the activity asks for its
+            # next look one poll interval later; AFTER_A_DEAD_WORKER applies only when its worker died.
+            return workflow.start_activity_method(
+                method,
+                arg,
+                start_to_close_timeout=LOOK_TIMEOUT,
+                heartbeat_timeout=self._settings.heartbeat_timeout,
+                retry_policy=AFTER_A_DEAD_WORKER,
+            )
         return workflow.start_activity_method(
             method,
             arg,
@@ -328,6 +343,12 @@ class Waiting(Payloads):
                 initial_interval=interval, backoff_coefficient=1.0, maximum_interval=interval
             ),
         )
+
+    def _action_heartbeat(self) -> timedelta:
+        """How long an action's worker may stay silent before another worker retries the action."""
+        if workflow.patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
+            return self._settings.heartbeat_timeout
+        return ACTION_HEARTBEAT
 
     # ---- acting on GitHub ---------------------------------------------------------------------
 
@@ -349,6 +370,7 @@ class Waiting(Payloads):
         `given` is the input, or a function that builds it before each try after a human's fix.
         """
         timeout = self._settings.activity_timeout * (SLOW if slow else 1) + QUEUE_ALLOWANCE
+        heartbeat = self._action_heartbeat()
         while True:
             arg: I = given() if callable(given) else given
             try:
@@ -357,14 +379,14 @@ class Waiting(Payloads):
                         method,
                         arg,
                         start_to_close_timeout=timeout,
-                        heartbeat_timeout=ACTION_HEARTBEAT,
+                        heartbeat_timeout=heartbeat,
                         retry_policy=IO_RETRY,
                     )
                 handle = workflow.start_activity_method(
                     method,
                     arg,
                     start_to_close_timeout=timeout,
-                    heartbeat_timeout=ACTION_HEARTBEAT,
+                    heartbeat_timeout=heartbeat,
                     retry_policy=IO_RETRY,
                 )
                 # While GitHub is down an action retries for as long as it takes; an abort must not.

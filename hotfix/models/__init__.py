@@ -52,9 +52,10 @@ from hotfix.models.signals import (
     RecheckSignal,
     RetryDeploySignal,
 )
-from hotfix.models.status import HotfixResult, HotfixStatus, PullRequestRef, Step, StepEvent
+from hotfix.models.status import NOT_YET, HotfixResult, HotfixStatus, PullRequestRef, Step, StepEvent
 
 __all__ = [
+    "NOT_YET",
     "AbortSignal",
     "BranchRules",
     "BranchRulesInput",

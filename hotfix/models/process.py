@@ -33,8 +33,11 @@ class ProcessSettings(BaseModel):
     drift_timeout: timedelta = timedelta(days=1)
     blocked_timeout: timedelta = timedelta(days=3)
     reminder_interval: timedelta = timedelta(hours=4)
-    # Start-to-close of one GitHub action; a worker that dies mid-call is noticed after this long.
+    # Start-to-close of one GitHub action (plus the time it may queue for GitHub's write capacity).
     activity_timeout: timedelta = timedelta(minutes=2)
+    # A worker that dies during a GitHub call or a poll's look is noticed after this long without a
+    # heartbeat (the worker beats every 2 s), and the call is retried on another worker a second later.
+    heartbeat_timeout: timedelta = timedelta(seconds=10)
     # Where people watch the workflow; used for links in PR bodies and comments.
     ui_base_url: str | None = None
     namespace: str = "default"

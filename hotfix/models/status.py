@@ -7,6 +7,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+# The failure type of a poll between two looks (activities/waits.py): Temporal retries it one poll
+# interval later. Whoever shows a pending activity's last failure shows it as waiting, not failing.
+NOT_YET = "NotYet"
+
 
 class Step(StrEnum):
     """Where a hotfix is. The order is the runbook's; the terminal states come last."""

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.github.client import GitHubClient, build_github
@@ -62,6 +63,22 @@ def run(fn: Callable[..., T], arg: Any, *, attempt: int = 1) -> T:
 
 async def _awaited(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+async def looked_until(fn: Callable[..., Awaitable[T]], arg: Any, *, within: float = 20.0) -> T:
+    """A polling activity retried as Temporal retries it: after each benign "not yet", again once the
+    delay it asked for has passed, until a look returns."""
+    attempt = 1
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await environment(attempt).run(fn, arg)
+        except ApplicationError as err:
+            if err.type != "NotYet" or asyncio.get_running_loop().time() > deadline:
+                raise
+            assert err.next_retry_delay is not None, "a poll that is not done says when to look again"
+            await asyncio.sleep(err.next_retry_delay.total_seconds())
+            attempt += 1
 
 
 def count(sandbox: Any, method: str, path_regex: str) -> int:

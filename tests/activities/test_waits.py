@@ -1,4 +1,5 @@
-"""The polling activities against the sandbox: they return on change and heartbeat meanwhile."""
+"""The polling activities against the sandbox: each attempt is one look, which returns what changed or
+asks Temporal to look again one poll interval later (a benign "not yet")."""
 
 from __future__ import annotations
 
@@ -23,7 +24,15 @@ from hotfix.models import (
     WaitRunInput,
 )
 from tests.activities.conftest import Activities
-from tests.activities.helpers import DEV_TOKEN, REPO, REVIEWER_1_TOKEN, client_for, environment, run
+from tests.activities.helpers import (
+    DEV_TOKEN,
+    REPO,
+    REVIEWER_1_TOKEN,
+    client_for,
+    environment,
+    looked_until,
+    run,
+)
 
 POLL = timedelta(seconds=0.05)
 PROD = "prod/hotfix/2024-05-22_fix-login"
@@ -58,7 +67,7 @@ async def test_wait_checks_returns_when_ci_is_green(
     acts: Activities, waits: GitHubWaits, sandbox: Any
 ) -> None:
     head = _work_branch_with_a_pick(acts, sandbox)
-    result = await environment().run(
+    result = await looked_until(
         waits.wait_checks, WaitChecksInput(repository=REPO, ref=WORK, poll_interval=POLL)
     )
     assert (result.head_sha, result.conclusion, result.failed) == (head, "success", [])
@@ -66,15 +75,53 @@ async def test_wait_checks_returns_when_ci_is_green(
 
 async def test_wait_checks_waits_for_a_new_head(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
     head = _work_branch_with_a_pick(acts, sandbox)
-    heartbeats: list[Any] = []
-    env = environment(start_to_close=timedelta(seconds=1))
-    env.on_heartbeat = lambda *details: heartbeats.append(details)
     with pytest.raises(ApplicationError) as caught:
-        await env.run(
+        await environment().run(
             waits.wait_checks, WaitChecksInput(repository=REPO, ref=WORK, poll_interval=POLL, not_sha=head)
         )
+    # One look, then Temporal's retry timer waits: nothing runs in the worker between looks.
     assert caught.value.type == NOT_YET and not caught.value.non_retryable
-    assert heartbeats
+    assert caught.value.next_retry_delay == POLL
+
+
+@pytest.mark.parametrize(
+    ("fault", "delay"),
+    [
+        ({"status": 502}, timedelta(seconds=30)),
+        ({"drop": True}, timedelta(seconds=30)),
+        ({"status": 403, "headers": {"Retry-After": "7"}, "body": {"message": "secondary rate limit"}}, None),
+    ],
+    ids=["502", "dropped", "rate-limited"],
+)
+async def test_a_failed_look_is_retried_at_the_pace_of_the_poll_or_of_github(
+    acts: Activities, waits: GitHubWaits, sandbox: Any, fault: dict[str, Any], delay: timedelta | None
+) -> None:
+    # The retry policy of a poll is paced for a dead worker (a second); a GitHub that is down must not
+    # be asked every second by every waiting hotfix, nor a rate limit be retried before its time.
+    head = _work_branch_with_a_pick(acts, sandbox)
+    # Every try: PyGithub retries a 5xx itself a couple of times before the activity sees it.
+    sandbox.add_fault("GET", rf"/repos/{REPO}/commits/{head}/check-runs", **fault, count=5)
+    interval = timedelta(seconds=30)
+    with pytest.raises(ApplicationError) as caught:
+        await environment().run(
+            waits.wait_checks, WaitChecksInput(repository=REPO, ref=WORK, poll_interval=interval)
+        )
+    assert caught.value.type != NOT_YET and not caught.value.non_retryable
+    assert caught.value.next_retry_delay == (delay or timedelta(seconds=7))
+
+
+async def test_a_look_refused_for_good_stays_refused(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    head = _work_branch_with_a_pick(acts, sandbox)
+    sandbox.add_fault(
+        "GET", rf"/repos/{REPO}/commits/{head}/check-runs", status=401, body={"message": "Bad credentials"}
+    )
+    with pytest.raises(ApplicationError) as caught:
+        await environment().run(
+            waits.wait_checks, WaitChecksInput(repository=REPO, ref=WORK, poll_interval=POLL)
+        )
+    assert caught.value.non_retryable and caught.value.next_retry_delay is None
 
 
 async def test_wait_checks_reports_a_failed_check(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
@@ -86,7 +133,7 @@ async def test_wait_checks_reports_a_failed_check(acts: Activities, waits: GitHu
     )
     breaking = repo.create_git_commit("Break the app [ci-fail]", tree, [main])
     head = run(acts.cherry_pick, CherryPickInput(repository=REPO, branch=WORK, shas=[breaking.sha])).head_sha
-    result = await environment().run(
+    result = await looked_until(
         waits.wait_checks, WaitChecksInput(repository=REPO, ref=WORK, poll_interval=POLL)
     )
     assert (result.head_sha, result.conclusion, result.failed) == (head, "failure", ["ci"])
@@ -102,15 +149,14 @@ async def test_wait_review_returns_on_change(acts: Activities, waits: GitHubWait
     first = await environment().run(waits.wait_review, arg)
     assert first.state == ReviewState.PENDING and first.approved_by == []
 
-    waiting = asyncio.ensure_future(
-        environment().run(waits.wait_review, arg.model_copy(update={"last": first}))
-    )
-    await asyncio.sleep(0.2)
-    assert not waiting.done()
+    again = arg.model_copy(update={"last": first})
+    with pytest.raises(ApplicationError) as caught:
+        await environment().run(waits.wait_review, again)
+    assert caught.value.type == NOT_YET
     await asyncio.to_thread(
         lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
     )
-    approved = await waiting
+    approved = await environment(attempt=2).run(waits.wait_review, again)
     assert approved.state == ReviewState.APPROVED
     assert approved.approved_by == ["prod-reviewer-1"]
     assert approved.head_sha == first.head_sha
@@ -124,9 +170,11 @@ async def test_wait_review_is_cancellable(acts: Activities, waits: GitHubWaits, 
     )
     arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
     first = await environment().run(waits.wait_review, arg)
+    # A look GitHub is slow to answer: a nudge or an abort cancels it without waiting for GitHub.
+    sandbox.add_fault("GET", rf"/repos/{REPO}/pulls/{pr.number}", delay=3.0)
     env = environment()
     waiting = asyncio.ensure_future(env.run(waits.wait_review, arg.model_copy(update={"last": first})))
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.3)
     env.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
@@ -144,7 +192,7 @@ async def test_wait_run_reports_reviewers_then_completion(
     arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
     seen = await environment().run(waits.wait_run, arg)
     while seen.status != "waiting":
-        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+        seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
     assert seen.pending_reviewers == ["prod-reviewer-1", "prod-reviewer-2"]
     assert seen.head_sha == base
 
@@ -159,7 +207,7 @@ async def test_wait_run_reports_reviewers_then_completion(
 
     await asyncio.to_thread(approve)
     while seen.status != "completed":
-        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+        seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
         assert seen.pending_reviewers == []
     assert seen.conclusion == "success"
     # What is deployed now is the hotfix branch: the next hotfix starts from it.
@@ -186,7 +234,7 @@ async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
     arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
     seen = await environment().run(waits.wait_run, arg)
     while seen.status != "waiting":
-        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+        seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
 
     def review() -> None:
         requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
@@ -199,6 +247,6 @@ async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
 
     await asyncio.to_thread(review)
     while seen.status != "completed":
-        seen = await environment().run(waits.wait_run, arg.model_copy(update={"last": seen}))
+        seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
     assert seen.conclusion == "failure"
     assert seen.rejected is (state == "rejected")

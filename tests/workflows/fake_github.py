@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
@@ -51,8 +52,11 @@ from hotfix.models import (
 )
 
 
-def not_yet(what: str) -> ApplicationError:
-    return ApplicationError(f"not yet: {what}", type="NotYet", category=ApplicationErrorCategory.BENIGN)
+def not_yet(what: str, interval: timedelta) -> ApplicationError:
+    # As the real polls (activities/waits.py): one look per attempt, the next one a poll interval later.
+    return ApplicationError(
+        f"not yet: {what}", type="NotYet", category=ApplicationErrorCategory.BENIGN, next_retry_delay=interval
+    )
 
 
 @dataclass
@@ -291,7 +295,7 @@ class FakeActivities:
         head = self.gh.branches[input.ref]
         state = self.gh.checks.get(head, "success")
         if head == input.not_sha or state == "pending":
-            raise not_yet("checks")
+            raise not_yet("checks", input.poll_interval)
         if state == "failure":
             return ChecksResult(head_sha=head, conclusion="failure", failed=["ci"])
         return ChecksResult(head_sha=head, conclusion="success")
@@ -327,7 +331,7 @@ class FakeActivities:
             ignored_approvals=[f"{u}: approved an older commit" for u in stale],
         )
         if seen == input.last:
-            raise not_yet("review")
+            raise not_yet("review", input.poll_interval)
         return seen
 
     @activity.defn
@@ -343,7 +347,7 @@ class FakeActivities:
             rejected=run.rejected,
         )
         if seen == input.last:
-            raise not_yet("run")
+            raise not_yet("run", input.poll_interval)
         return seen
 
     def all(self) -> list[Callable[..., Any]]:

@@ -134,6 +134,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     # Recorded after `every-wait-has-a-deadline-and-reminders`.
     "every_wait": partial(happy_path, description="every wait named"),
     "lane_watch": lane_watch,
+    # Recorded after `heartbeats-notice-a-dead-worker`: one look per poll attempt, short heartbeats.
+    "dead_worker": partial(happy_path, description="dead worker noticed"),
 }
 
 

@@ -37,13 +37,19 @@ PATCHES: dict[str, set[str]] = {
         versions.REQUIRED_CHECKS_FROM_RULES,
     },
     "every_wait": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+    },
     "lane_watch": {
         versions.ABORT_INTERRUPTS_ACTIONS,
         versions.EVERY_WAIT_NAMED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.REVIEWED_COMMIT_ONLY,
     },
+    "dead_worker": set(versions.ALL)
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
 }
 
 

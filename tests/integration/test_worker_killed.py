@@ -1,0 +1,181 @@
+"""A worker killed with SIGKILL mid-step is replaced by another worker's attempt within seconds (#9 item 2).
+
+worker.py runs as a process of its own; the sandbox holds one GitHub answer so that the worker is
+killed while GitHub has its request. A fresh worker must take the step over after the heartbeat
+timeout (ProcessSettings.heartbeat_timeout), not after the step's start-to-close timeout, and do
+nothing twice. bench/recovery.py measures how long it takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, Step
+from local.humans import Humans, wait_for
+from tests.integration.conftest import REPO, start, writes
+from tests.integration.test_hotfix_dev_server import spawn_worker, worker_process_env  # noqa: F401
+from workflows.hotfix import HotfixWorkflow
+
+pytestmark = pytest.mark.integration
+
+MERGE = r"/repos/acme/gaia-gateway/pulls/\d+/merge"
+# A short heartbeat timeout keeps the test short; the start-to-close timeouts stay long (an action's is
+# its activity timeout plus an hour of write queue), so only the heartbeat can bring the takeover.
+HEARTBEAT = timedelta(seconds=5)
+
+
+async def at_approval(handle: WorkflowHandle, humans: Humans, *, nudge: bool = False) -> HotfixStatus:
+    """The hotfix at PR approval; with `nudge`, a recheck each second meanwhile (for a long poll interval)."""
+    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes", within=60)
+    await asyncio.to_thread(humans.push_change, status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+
+    async def nudging() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            await handle.signal(HotfixWorkflow.recheck)
+
+    nudger = asyncio.ensure_future(nudging()) if nudge else None
+    try:
+        status = await wait_for(
+            handle, lambda s: s.pull_request is not None and s.step == Step.APPROVAL, "PR"
+        )
+    finally:
+        if nudger is not None:
+            nudger.cancel()
+    assert status.pull_request is not None
+    return status
+
+
+async def held(sandbox: Any, method: str, pattern: str) -> None:
+    deadline = time.monotonic() + 60
+    while not [r for r in writes(sandbox, method, pattern) if r.get("fault")]:
+        assert time.monotonic() < deadline, f"no {method} {pattern} reached GitHub"
+        await asyncio.sleep(0.05)
+
+
+async def heartbeat_timeouts(handle: WorkflowHandle, activity: str) -> set[timedelta]:
+    """The heartbeat timeouts `activity` was scheduled with."""
+    found = set()
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            if attrs.activity_type.name == activity:
+                found.add(attrs.heartbeat_timeout.ToTimedelta())
+    return found
+
+
+async def attempts_of(handle: WorkflowHandle, activity: str) -> list[tuple[int, int]]:
+    """(attempt, timeout type of the failure before it) of each completed `activity`."""
+    scheduled: dict[int, str] = {}
+    started: dict[int, tuple[int, int]] = {}
+    done = []
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            attrs = event.activity_task_started_event_attributes
+            started[attrs.scheduled_event_id] = (
+                attrs.attempt,
+                attrs.last_failure.timeout_failure_info.timeout_type,
+            )
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            sid = event.activity_task_completed_event_attributes.scheduled_event_id
+            if scheduled.get(sid) == activity:
+                done.append(started[sid])
+    return done
+
+
+async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_once(
+    local_env: WorkflowEnvironment,
+    sandbox: Any,
+    task_queue: str,
+    unique: str,
+    worker_process_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "worker.log"
+    first = spawn_worker(worker_process_env, log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        handle = await start(local_env.client, task_queue, unique, heartbeat_timeout=HEARTBEAT)
+        humans = Humans(sandbox.api_url, REPO)
+        status = await at_approval(handle, humans)
+        assert status.pull_request is not None
+        number = status.pull_request.number
+        # GitHub merges, but the worker is dead before the answer comes back.
+        sandbox.add_fault("PUT", MERGE, delay=2.0)
+        await asyncio.to_thread(humans.approve_pull_request, number)
+        await held(sandbox, "PUT", MERGE)
+        first.kill()
+        first.wait()
+        second = spawn_worker(worker_process_env, log)
+        status = await wait_for(handle, lambda s: s.merged_sha is not None, "merge", within=45)
+        assert len(writes(sandbox, "PUT", MERGE, 200)) == 1
+        pr = sandbox.github().get_repo(REPO).get_pull(number)
+        assert pr.merged and pr.merge_commit_sha == status.merged_sha
+        # The fresh worker's attempt came after the dead one's heartbeat timed out.
+        assert await attempts_of(handle, "merge_pull_request") == [(2, TimeoutType.TIMEOUT_TYPE_HEARTBEAT)]
+        assert await heartbeat_timeouts(handle, "merge_pull_request") == {HEARTBEAT}
+        await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+        await handle.result()
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=15)
+
+
+async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
+    local_env: WorkflowEnvironment,
+    sandbox: Any,
+    task_queue: str,
+    unique: str,
+    worker_process_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "worker.log"
+    first = spawn_worker(worker_process_env, log)
+    second: subprocess.Popen[bytes] | None = None
+    try:
+        # A poll interval as long as production's: the takeover must not wait for it either.
+        handle = await start(
+            local_env.client,
+            task_queue,
+            unique,
+            heartbeat_timeout=HEARTBEAT,
+            poll_interval=timedelta(minutes=5),
+        )
+        humans = Humans(sandbox.api_url, REPO)
+        status = await at_approval(handle, humans, nudge=True)
+        assert status.pull_request is not None
+        number = status.pull_request.number
+        await asyncio.to_thread(humans.approve_pull_request, number)
+        # The nudge makes the approval poll look at once; GitHub holds that look's answer.
+        sandbox.add_fault("GET", rf"/repos/acme/gaia-gateway/pulls/{number}", delay=3.0)
+        await handle.signal(HotfixWorkflow.recheck)
+        await held(sandbox, "GET", rf"/repos/acme/gaia-gateway/pulls/{number}")
+        first.kill()
+        first.wait()
+        second = spawn_worker(worker_process_env, log)
+        await wait_for(handle, lambda s: s.merged_sha is not None, "merge", within=45)
+        looks = await attempts_of(handle, "wait_review")
+        assert looks[-1] == (2, TimeoutType.TIMEOUT_TYPE_HEARTBEAT), looks
+        assert await heartbeat_timeouts(handle, "wait_review") == {HEARTBEAT}
+        await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+        await handle.result()
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=15)
