@@ -229,7 +229,8 @@ def review(
         or not can_approve(env, run, login)
     ):
         # GitHub only lets a user act on the pending deployments they may review.
-        raise errors.Unprocessable(NO_PENDING)
+        # GitHub: 422 "Validation Failed" with the reason as a bare string in `errors`.
+        raise errors.Unprocessable(errors=NO_PENDING)
     run["approvals"].append(
         {
             "environments": [env["name"]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
+from sandbox.views.checks import performed_via
 from sandbox.views.users import simple_user
 
 
@@ -27,6 +28,7 @@ def deployment(u: Urls, store: Store, repo: Record, dep: Record) -> Record:
         "repository_url": u.repo(repo),
         "transient_environment": False,
         "production_environment": dep["environment"] in ("prod", "production"),
+        "performed_via_github_app": performed_via(u, store, dep["creator"], by_run=bool(dep.get("run_id"))),
     }
 
 
@@ -49,6 +51,10 @@ def deployment_status(u: Urls, store: Store, repo: Record, st: Record) -> Record
         "updated_at": iso(st["created_at"]),
         "deployment_url": dep_url,
         "repository_url": u.repo(repo),
+        # Statuses a run posts are GitHub Actions'; one posted through the API is its caller's.
+        "performed_via_github_app": performed_via(
+            u, store, st["creator"], by_run=bool(dep.get("run_id")) and not st.get("via_api")
+        ),
     }
 
 
