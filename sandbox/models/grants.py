@@ -43,6 +43,7 @@ NEEDS: list[tuple[str, re.Pattern[str], str]] = [
         (".*", R + r"/(statuses|commits/\{ref:path\}/status).*", "statuses"),
         (".*", R + r"/branches/\{branch:path\}/protection", "administration"),
         (".*", R + r"/(rules|rulesets|collaborators).*", "metadata"),
+        ("GET", R + r"/branches(/\{branch:path\})?", "metadata"),
         (".*", R + r"/hooks.*", "repository_hooks"),
         (".*", R + r"/(git|contents|merges|commits|compare|branches).*", "contents"),
         ("GET", R, "metadata"),
