@@ -109,12 +109,17 @@ class Sandbox:
         return float(self.store.settings["deploy_seconds"])
 
     @property
+    def run_list_lag_seconds(self) -> float:
+        """How long a new run is missing from the runs lists (GitHub lists runs after a lag); 0 by default."""
+        return float(self.store.settings.get("run_list_lag_seconds", 0.0))
+
+    @property
     def profile(self) -> profiles.Profile:
         """Which GitHub this is (sandbox/profiles.py); github.com unless set."""
         return profiles.get(self.store.settings.get("profile", profiles.DEFAULT))
 
     def update_settings(self, values: Record) -> Record:
-        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds"):
+        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds", "run_list_lag_seconds"):
             if key in values and values[key] is not None:
                 self.store.settings[key] = float(values[key])
         if values.get("profile") is not None:
