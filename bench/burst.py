@@ -234,7 +234,8 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
         port = free_port()
         api_url = f"http://127.0.0.1:{port}/api/v3"
         sandbox_cmd = [
-            sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--state-dir", str(tmp / "state"),
+            sys.executable, "-m", "sandbox", "serve", "--profile", "ghes-3.21",
+            "--port", str(port), "--state-dir", str(tmp / "state"),
             "--seed", str(seed), "--ci-seconds", "0.5", "--deploy-seconds", "1",
         ]  # fmt: skip
         with process(sandbox_cmd, dict(os.environ), tmp / "sandbox.log", 10):

@@ -39,7 +39,18 @@ def free_port() -> int:
 
 
 def start_server(state: Path, port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--state-dir", str(state)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "serve",
+        "--profile",
+        "ghes-3.21",
+        "--port",
+        str(port),
+        "--state-dir",
+        str(state),
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

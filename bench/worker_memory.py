@@ -214,7 +214,8 @@ async def run(counts: list[int], budget: float) -> dict[str, Any]:
         port = free_port()
         api_url = f"http://127.0.0.1:{port}/api/v3"
         sandbox_cmd = [
-            sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--state-dir", str(tmp / "state"),
+            sys.executable, "-m", "sandbox", "serve", "--profile", "ghes-3.21",
+            "--port", str(port), "--state-dir", str(tmp / "state"),
             "--seed", str(seed), "--ci-seconds", "0.5", "--deploy-seconds", "1",
         ]  # fmt: skip
         t0 = time.monotonic()

@@ -33,6 +33,8 @@ DEFAULT_UI_PORT = 8233
 DEFAULT_SANDBOX_PORT = 8765
 # Seeded users of the sandbox (sandbox/seed.py); production code never imports the sandbox.
 BOT_TOKEN = "sandbox-bot-token"
+# The GitHub the stack's sandbox plays (sandbox/profiles.py): a GHES that knows return_run_details.
+SANDBOX_PROFILE = "ghes-3.21"
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 40.0  # the worker lets running activities finish for up to 30 s
 
@@ -93,7 +95,7 @@ class Ports:
 
     @property
     def github_url(self) -> str:
-        return f"http://{HOST}:{self.sandbox}/api/v3"
+        return f"http://{HOST}:{self.sandbox}/api/v3"  # SANDBOX_PROFILE is a GHES: the API is under /api/v3
 
     @property
     def sandbox_url(self) -> str:
@@ -212,6 +214,8 @@ class Stack:
             str(self.ports.sandbox),
             "--state-dir",
             str(state_dir),
+            "--profile",
+            SANDBOX_PROFILE,
             *extra,
         ]
         child = self.spawn("sandbox", argv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sandbox import profiles
 from sandbox.server import serve
 
 
@@ -13,7 +14,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m sandbox", description="A local, git-backed GitHub REST API."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("serve", help="serve the API under http://HOST:PORT/api/v3")
+    run = sub.add_parser(
+        "serve", help="serve the API at http://HOST:PORT (github.com) or http://HOST:PORT/api/v3 (GHES)"
+    )
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8765)
     run.add_argument(
@@ -35,11 +38,14 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="how long after a push CI's check runs appear; its suite is queued at once (default 0.1)",
     )
+    run.add_argument(
+        "--profile",
+        choices=sorted(profiles.PROFILES),
+        default=None,
+        help="which GitHub to be (default: the stored one, else github.com); sandbox/profiles.py",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
-        print(
-            f"sandbox GitHub: http://{args.host}:{args.port}/api/v3 (state in {args.state_dir})", flush=True
-        )
         serve(
             args.state_dir,
             args.seed,
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             args.ci_seconds,
             args.deploy_seconds,
             ci_start_seconds=args.ci_start_seconds,
+            profile=args.profile,
         )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox import profiles
 from sandbox.state import Record, Store
 
 log = logging.getLogger("sandbox")
@@ -62,6 +63,7 @@ class Sandbox:
         deploy_seconds: float | None = None,
         record_bodies: bool = False,
         ci_start_seconds: float | None = None,
+        profile: str | None = None,
     ) -> None:
         from sandbox import populate
 
@@ -80,6 +82,8 @@ class Sandbox:
             self.store.settings["deploy_seconds"] = deploy_seconds
         if ci_start_seconds is not None:
             self.store.settings["ci_start_seconds"] = ci_start_seconds
+        if profile is not None:
+            self.store.settings["profile"] = profiles.get(profile).name
         self.store.touch()
         self.store.save()
         self.record_bodies = record_bodies
@@ -104,10 +108,22 @@ class Sandbox:
     def deploy_seconds(self) -> float:
         return float(self.store.settings["deploy_seconds"])
 
+    @property
+    def run_list_lag_seconds(self) -> float:
+        """How long a new run is missing from the runs lists (GitHub lists runs after a lag); 0 by default."""
+        return float(self.store.settings.get("run_list_lag_seconds", 0.0))
+
+    @property
+    def profile(self) -> profiles.Profile:
+        """Which GitHub this is (sandbox/profiles.py); github.com unless set."""
+        return profiles.get(self.store.settings.get("profile", profiles.DEFAULT))
+
     def update_settings(self, values: Record) -> Record:
-        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds"):
+        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds", "run_list_lag_seconds"):
             if key in values and values[key] is not None:
                 self.store.settings[key] = float(values[key])
+        if values.get("profile") is not None:
+            self.store.settings["profile"] = profiles.get(values["profile"]).name
         if "record_bodies" in values:
             self.record_bodies = bool(values["record_bodies"])
         self.store.touch()

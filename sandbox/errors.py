@@ -19,7 +19,7 @@ class ApiError(Exception):
         self,
         message: str | None = None,
         *,
-        errors: list[Any] | None = None,
+        errors: list[Any] | str | None = None,
         documentation_url: str = DOCS,
         headers: dict[str, str] | None = None,
     ) -> None:

@@ -8,13 +8,13 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import api, errors, populate  # noqa: F401 - importing sandbox.api fills the route table
+from sandbox import api, errors, populate, profiles, responses  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Fault, Sandbox
+from sandbox.models import grants
 from sandbox.routing import Ctx, Reply, match
 from sandbox.state import Record
 from sandbox.views import Urls
 
-API = "/api/v3"
 RATE_LIMIT = 5000
 JSON_TYPE = b"application/json; charset=utf-8"
 # GitHub answers a few endpoints without a token; everything else needs one here (repos are private).
@@ -63,10 +63,11 @@ class App:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        if path == API or path.startswith(API + "/"):
-            await self._api(scope, receive, send, path[len(API) :] or "/")
-        elif path.startswith("/_sandbox/"):
+        prefix = self.sb.profile.api_prefix  # "" on github.com, /api/v3 on GHES
+        if path.startswith("/_sandbox/"):
             await self._control(scope, receive, send, path[len("/_sandbox/") :])
+        elif not prefix or path == prefix or path.startswith(prefix + "/"):
+            await self._api(scope, receive, send, path[len(prefix) :] or "/")
         else:
             await _send(send, 404, {"message": "Not Found"}, {})
 
@@ -82,6 +83,8 @@ class App:
                 return
 
     def _rate_headers(self, login: str | None) -> dict[str, str]:
+        if not self.sb.profile.rate_limits:
+            return {}
         now = int(time.time())
         window = now - now % 3600
         if window != self.window:
@@ -123,9 +126,14 @@ class App:
             entry["applied_status"] = status
             if await self._fail(fault, entry, receive, send):
                 return
+        raw_out = _encode(body)
+        if method == "GET" and status == 200:
+            tag = out_headers["ETag"] = responses.etag(raw_out)
+            if responses.not_modified(method, status, headers, tag):
+                status, body, raw_out = 304, None, b""
+                entry["status"] = status
         if self.sb.record_bodies:
             entry["response"] = body
-        raw_out = _encode(body)
         if self.sb.observer is not None:
             # The exact bytes sent, so what is checked later is what the client got.
             self.sb.observer(method, path, status, raw_out)
@@ -160,10 +168,12 @@ class App:
         self, method: str, path: str, query_string: str, headers: dict[str, str], raw: bytes, entry: Record
     ) -> tuple[int, Any, dict[str, str]]:
         host = headers.get("host", "localhost")
-        urls = Urls(api=f"http://{host}{API}", web=f"http://{host}")
+        profile = self.sb.profile
+        urls = Urls(api=f"http://{host}{profile.api_prefix}", web=f"http://{host}")
         user: Record | None = None
         out_headers: dict[str, str] = {}
         try:
+            out_headers.update(responses.version_headers(profile, headers))
             auth = headers.get("authorization", "")
             token = auth.split(" ", 1)[1].strip() if " " in auth else ""
             if token:
@@ -187,6 +197,9 @@ class App:
                     raise errors.BadRequest("Problems parsing JSON") from None
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             ctx = Ctx(self.sb, urls, user or {"login": None}, {**params, "__path": path}, query, body)
+            if "owner" in params and "repo" in params:
+                ctx.repo  # noqa: B018 - a repository the caller cannot see is 404 before any 403
+            grants.check(self.sb.store, user, method, route.template)
             result = route.handler(ctx)
             out_headers.update(ctx.headers)
             if isinstance(result, Reply):
@@ -199,6 +212,8 @@ class App:
             if "X-RateLimit-Limit" not in out_headers:
                 out_headers.update(self._rate_headers(entry["user"]))
             status, payload = exc.status, exc.body()
+            payload["documentation_url"] = profiles.docs_url(profile, payload["documentation_url"])
+        out_headers.update(responses.headers(method, entry.get("route"), status, payload))
         self.sb.save_soon()
         return status, payload, out_headers
 
@@ -250,7 +265,10 @@ class App:
                 await _send(send, 200, listing, {})
         elif what == "settings":
             if method == "POST":
-                await _send(send, 200, self.sb.update_settings(body), {})
+                try:
+                    await _send(send, 200, self.sb.update_settings(body), {})
+                except ValueError as err:
+                    await _send(send, 400, {"message": str(err)}, {})
             else:
                 await _send(send, 200, self.sb.update_settings({}), {})
         elif what.startswith("repos/") and method == "POST":

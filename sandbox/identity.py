@@ -8,6 +8,9 @@ from sandbox.gitstore import signature
 from sandbox.state import Record, Store, parse_iso
 
 GIT_EMAIL_DOMAIN = "users.noreply.sandbox.local"
+GITHUB_EMAIL = "noreply@github.com"
+# The account GitHub shows as the committer of what it commits itself (merges, web edits).
+WEB_FLOW: Record = {"login": "web-flow", "id": 19864447, "type": "User"}
 
 
 def email(user: Record) -> str:
@@ -15,6 +18,8 @@ def email(user: Record) -> str:
 
 
 def user_for_email(store: Store, email: str) -> Record | None:
+    if email == GITHUB_EMAIL:
+        return WEB_FLOW
     login = email.split("@", 1)[0] if email.endswith("@" + GIT_EMAIL_DOMAIN) else None
     return store.user(login) if login else None
 
@@ -25,7 +30,7 @@ def sig(user: Record, when: float | None = None) -> pygit2.Signature:
 
 def github_sig(when: float | None = None) -> pygit2.Signature:
     # GitHub commits merges made in its UI/API as "GitHub <noreply@github.com>".
-    return signature("GitHub", "noreply@github.com", when)
+    return signature("GitHub", GITHUB_EMAIL, when)
 
 
 def from_body(data: Record | None, fallback: pygit2.Signature) -> pygit2.Signature:

@@ -43,6 +43,8 @@ def _user(store: Store, user: dict[str, Any], now: float) -> None:
         "app": user.get("app"),
         # What the token is granted beyond its role, as a GitHub App installation's permissions are.
         "grants": dict(user.get("grants") or {}),
+        # A fine-grained token's permissions (sandbox/models/grants.py); absent: a classic token.
+        "token_permissions": user.get("token_permissions"),
         "created_at": now,
     }
     tokens = user.get("tokens") or ([user["token"]] if user.get("token") else [])
@@ -197,7 +199,16 @@ def _repo(store: Store, spec: dict[str, Any], now: float) -> None:
             )
 
 
-SETTINGS = ("protection", "rulesets", "collaborators", "teams", "ci", "actions_permissions", "environments")
+SETTINGS = (
+    "protection",
+    "rulesets",
+    "collaborators",
+    "teams",
+    "ci",
+    "actions_permissions",
+    "environments",
+    "merge_methods",
+)
 
 
 def configure(store: Store, repo: Record, spec: dict[str, Any]) -> None:
@@ -221,6 +232,8 @@ def configure(store: Store, repo: Record, spec: dict[str, Any]) -> None:
         repo["ci"] = {"checks": [dict(c) for c in (spec["ci"] or {}).get("checks") or CI_CHECKS]}
     if "actions_permissions" in spec:
         repo["actions_permissions"] = dict(spec["actions_permissions"] or {})
+    if "merge_methods" in spec:  # {allow_merge_commit, allow_squash_merge, allow_rebase_merge}
+        repo["merge_methods"] = dict(spec["merge_methods"] or {})
     if "environments" in spec and repo.get("environments"):
         for env in spec["environments"] or []:
             known = repo["environments"].get(env.get("name"))

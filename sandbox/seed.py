@@ -38,6 +38,7 @@ REPO_NAME = "gaia-gateway"
 REPO = f"{OWNER}/{REPO_NAME}"
 ENVIRONMENT = "prod"
 DEPLOY_WORKFLOW = "deploy.yml"
+PROD_APPROVERS = "prod-approvers"
 CI_WORKFLOW = "ci.yml"
 HOTFIX_PATTERN = "prod/hotfix/*"
 # What GitHub Actions' CI reports on a push when a repository's seed names no `ci.checks`.
@@ -98,6 +99,11 @@ DEFAULT_SEED: dict[str, Any] = {
     # A second CI app: its bot can report check runs, which are not GitHub Actions'.
     "apps": [{"slug": OTHER_CI_APP, "id": OTHER_CI_APP_ID, "name": "Other CI", "token": OTHER_CI_TOKEN}],
     "orgs": [{"login": OWNER, "members": [BOT, DEV, REVIEWER_1, REVIEWER_2], "owners": [ADMIN]}],
+    # A team that may stand for its members, e.g. as an environment's required reviewer
+    # (`reviewers: ["acme/prod-approvers"]`) or in a review request; it has no role in the repository.
+    "teams": [
+        {"org": OWNER, "slug": PROD_APPROVERS, "name": "Prod approvers", "members": [REVIEWER_1, REVIEWER_2]}
+    ],
     "repos": [
         {
             "owner": OWNER,

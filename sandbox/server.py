@@ -28,6 +28,7 @@ def serve(
     ci_seconds: float | None,
     deploy_seconds: float | None,
     ci_start_seconds: float | None = None,
+    profile: str | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -35,6 +36,12 @@ def serve(
         ci_seconds=ci_seconds,
         deploy_seconds=deploy_seconds,
         ci_start_seconds=ci_start_seconds,
+        profile=profile,
+    )
+    print(
+        f"sandbox GitHub ({sandbox.profile.name}): http://{host}:{port}{sandbox.profile.api_prefix} "
+        f"(state in {state_dir})",
+        flush=True,
     )
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 

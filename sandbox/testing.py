@@ -17,7 +17,7 @@ from sandbox.core import Sandbox
 from sandbox.seed import BOT_TOKEN
 from sandbox.server import BackgroundServer
 
-# A check of one answer: (method, path below /api/v3, status, parsed body) -> the problems found.
+# A check of one answer: (method, path below the API's root, status, parsed body) -> the problems found.
 Validate = Callable[[str, str, int, Any], list[str]]
 
 
@@ -77,8 +77,16 @@ class SandboxHandle:
         self._checker = checker
         host = server.host if ":" not in server.host else f"[{server.host}]"
         self.url = f"http://{host}:{server.port}"
-        self.api_url = f"{self.url}/api/v3"
         self._http = httpx.Client(base_url=self.url, timeout=30)
+
+    @property
+    def api_url(self) -> str:
+        """Where the API lives: the host's root (github.com), or /api/v3 (GHES); follows the profile."""
+        return f"{self.url}{self._server.sandbox.profile.api_prefix}"
+
+    @property
+    def profile(self) -> str:
+        return self._server.sandbox.profile.name
 
     @property
     def sandbox(self) -> Sandbox:
@@ -178,6 +186,7 @@ def running_sandbox(
     record_bodies: bool = False,
     validate: Validate | None = None,
     ci_start_seconds: float | None = None,
+    profile: str | None = None,
 ) -> Iterator[SandboxHandle]:
     """A sandbox in a thread. `seed` is a seed file or a seed mapping (sandbox.seed.default_seed()).
 
@@ -191,6 +200,7 @@ def running_sandbox(
         deploy_seconds=deploy_seconds,
         record_bodies=record_bodies,
         ci_start_seconds=ci_start_seconds,
+        profile=profile,
     )
     checker = ResponseChecker(validate) if validate is not None else None
     if checker is not None:

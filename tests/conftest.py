@@ -54,9 +54,11 @@ def ts_client(ts_env: WorkflowEnvironment) -> Client:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[object]:
+def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh sandbox GitHub with the default seed, on a free port, in a thread of this process.
 
+    It plays github.com unless a test asks for another profile (sandbox/profiles.py) with
+    `@pytest.mark.parametrize("sandbox", ["github.com", "ghes-3.19"], indirect=True)`.
     Every answer it gives is checked against GitHub's OpenAPI description (tests/github-rest/) in a
     background thread; the test fails at teardown with the first violations.
     """
@@ -64,7 +66,11 @@ def sandbox(tmp_path: Path) -> Iterator[object]:
     from tests.sandbox.contract import contract
 
     with running_sandbox(
-        tmp_path / "sandbox-state", ci_seconds=0.2, deploy_seconds=0.3, validate=contract().check
+        tmp_path / "sandbox-state",
+        ci_seconds=0.2,
+        deploy_seconds=0.3,
+        validate=contract().check,
+        profile=getattr(request, "param", None),
     ) as handle:
         yield handle
         problems = handle.contract_violations()

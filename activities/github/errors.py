@@ -66,13 +66,20 @@ def scrub(text: str) -> str:
 
 
 def github_message(err: GithubException) -> str:
-    """GitHub's own words: `message` plus the `errors` details of a 422."""
+    """GitHub's own words: `message` plus the `errors` details of a 422.
+
+    GitHub gives `errors` in three shapes: a list of {resource, field, code, message} objects, a list
+    of strings, or one bare string (e.g. "Validation Failed" for a refused deployment review, the
+    reason alone in `errors`).
+    """
     data = err.data
     if not isinstance(data, Mapping):
         return str(err.message or "") or (str(data)[:200] if data else "")
     parts = [str(data.get("message") or err.message or "")]
     details = data.get("errors")
-    if isinstance(details, list):
+    if isinstance(details, str):
+        parts.append(details)
+    elif isinstance(details, list):
         for item in details:
             if isinstance(item, Mapping):
                 text = item.get("message") or " ".join(

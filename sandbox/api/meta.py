@@ -9,8 +9,6 @@ from sandbox import errors
 from sandbox.routing import Ctx, route
 from sandbox.views.users import private_user, public_user
 
-GHES_VERSION = "3.19.0"
-
 
 @route("GET", "/", public=True)
 def root(ctx: Ctx) -> Any:
@@ -57,9 +55,11 @@ def root(ctx: Ctx) -> Any:
 
 @route("GET", "/meta", public=True)
 def meta(ctx: Ctx) -> Any:
+    profile = ctx.sb.profile
+    version = {"installed_version": profile.installed_version} if profile.ghes else {}
     return {
         "verifiable_password_authentication": False,
-        "installed_version": GHES_VERSION,
+        **version,
         "hooks": ["127.0.0.1/32"],
         "web": ["127.0.0.1/32"],
         "api": ["127.0.0.1/32"],
@@ -75,6 +75,9 @@ def meta(ctx: Ctx) -> Any:
 
 @route("GET", "/rate_limit", public=True)
 def rate_limit(ctx: Ctx) -> Any:
+    if not ctx.sb.profile.rate_limits:
+        # GHES with rate limiting off (its default) says so.
+        raise errors.NotFound("Rate limiting is not enabled.")
     now = int(time.time())
     reset = now - now % 3600 + 3600
     # The HTTP layer already counted this request; GitHub does not count /rate_limit itself.

@@ -19,7 +19,7 @@ def get_pending(ctx: Ctx) -> Any:
     env = runs.waiting_for(ctx.repo, run)
     if env is None:
         return []
-    can_approve = runs.can_approve(env, run, ctx.login)
+    can_approve = runs.can_approve(ctx.store, env, run, ctx.login)
     return [pending_deployment(ctx.urls, ctx.store, ctx.repo, run, env, can_approve)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sandbox.models import runs, workflows
@@ -13,6 +14,11 @@ R = "/repos/{owner}/{repo}"
 
 def _listing(ctx: Ctx, workflow_id: int | None) -> Any:
     found = runs.matching(ctx.repo, workflow_id, ctx.query)
+    lag = ctx.sb.run_list_lag_seconds
+    if lag:
+        # GitHub lists a new run only a while after it exists (it can be fetched by id at once).
+        listed_before = time.time() - lag
+        found = [r for r in found if r["created_at"] <= listed_before]
     return ctx.counted("workflow_runs", found, lambda r: workflow_run(ctx.urls, ctx.store, ctx.repo, r))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox import errors
+from sandbox import errors, profiles
 from sandbox.models import runs, workflows
 from sandbox.routing import Ctx, Reply, route
 from sandbox.views.actions import workflow
@@ -25,6 +25,9 @@ def get_workflow(ctx: Ctx) -> Any:
 
 @route("POST", R + "/actions/workflows/{workflow_id}/dispatches")
 def dispatch(ctx: Ctx) -> Any:
+    if isinstance(ctx.body, dict) and "return_run_details" in ctx.body and not ctx.sb.profile.run_details:
+        # GHES before 3.21 does not know the key: its schema check refuses the request, no run is made.
+        raise profiles.refuse_unknown_key("return_run_details")
     wf = workflows.find(ctx.repo, ctx.params["workflow_id"])
     ref = str(ctx.field("ref", "WorkflowDispatch"))
     inputs = ctx.field("inputs", required=False) or {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox import errors, identity
 from sandbox.core import Sandbox
-from sandbox.models import codeowners, gate, permissions, refs
+from sandbox.models import codeowners, gate, permissions, refs, repo_rules
 from sandbox.state import Record
 
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -289,6 +289,7 @@ def merge(
         raise errors.Conflict("Head branch was modified. Review and try the merge again.")
     if method not in MERGE_METHODS:
         raise errors.invalid_field("PullRequest", "merge_method")
+    repo_rules.refuse_method(repo, method)
     blocked = gate.merge_block(sb, repo, pr, [f.filename for f in files(sb, repo, pr)])
     if blocked:
         raise errors.MethodNotAllowed(blocked)

@@ -15,8 +15,8 @@ from typing import Any
 from sandbox import errors
 from sandbox.core import Sandbox, timer
 from sandbox.gitstore import HEADS, TAGS
-from sandbox.models import deployments, protection, workflows
-from sandbox.state import Record, parse_iso
+from sandbox.models import deployments, protection, repo_rules, workflows
+from sandbox.state import Record, Store, parse_iso
 
 DEPLOY_FAIL = "[deploy-fail]"
 NO_PENDING = "No pending deployment requests to approve or reject"
@@ -211,8 +211,8 @@ def waiting_for(repo: Record, run: Record) -> Record | None:
     return repo["environments"][run["waiting_env"]]
 
 
-def can_approve(env: Record, run: Record, login: str) -> bool:
-    if login not in env["reviewers"]:
+def can_approve(store: Store, env: Record, run: Record, login: str) -> bool:
+    if not repo_rules.is_reviewer(store, env, login):
         return False
     return not (env.get("prevent_self_review") and login == run["triggering_actor"])
 
@@ -226,10 +226,11 @@ def review(
         run["status"] != "waiting"
         or env is None
         or env["id"] not in env_ids
-        or not can_approve(env, run, login)
+        or not can_approve(sb.store, env, run, login)
     ):
         # GitHub only lets a user act on the pending deployments they may review.
-        raise errors.Unprocessable(NO_PENDING)
+        # GitHub: 422 "Validation Failed" with the reason as a bare string in `errors`.
+        raise errors.Unprocessable(errors=NO_PENDING)
     run["approvals"].append(
         {
             "environments": [env["name"]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sandbox.models.permissions import ACTIONS_APP, app_of
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
 from sandbox.views.repos import repository
@@ -29,6 +30,15 @@ def app(u: Urls, store: Store, slug: str | None) -> Record | None:
         "permissions": dict(found.get("permissions") or {}),
         "events": list(found.get("events") or []),
     }
+
+
+def performed_via(u: Urls, store: Store, login: str | None, by_run: bool = False) -> Record | None:
+    """GitHub's `performed_via_github_app`: the App a bot acted for (GitHub Actions for what a
+    workflow run made), null for a user's token."""
+    if by_run:
+        return app(u, store, ACTIONS_APP)
+    found = app_of(store, store.user(login or ""))
+    return None if found is None else app(u, store, found["slug"])
 
 
 def check_run(u: Urls, store: Store, repo: Record, cr: Record) -> Record:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sandbox.models import permissions, repo_rules
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
-from sandbox.views.users import simple_user
+from sandbox.views.checks import performed_via
+from sandbox.views.users import simple_user, team
 
 
 def deployment(u: Urls, store: Store, repo: Record, dep: Record) -> Record:
@@ -27,6 +29,7 @@ def deployment(u: Urls, store: Store, repo: Record, dep: Record) -> Record:
         "repository_url": u.repo(repo),
         "transient_environment": False,
         "production_environment": dep["environment"] in ("prod", "production"),
+        "performed_via_github_app": performed_via(u, store, dep["creator"], by_run=bool(dep.get("run_id"))),
     }
 
 
@@ -49,6 +52,10 @@ def deployment_status(u: Urls, store: Store, repo: Record, st: Record) -> Record
         "updated_at": iso(st["created_at"]),
         "deployment_url": dep_url,
         "repository_url": u.repo(repo),
+        # Statuses a run posts are GitHub Actions'; one posted through the API is its caller's.
+        "performed_via_github_app": performed_via(
+            u, store, st["creator"], by_run=bool(dep.get("run_id")) and not st.get("via_api")
+        ),
     }
 
 
@@ -68,7 +75,15 @@ def env_summary(u: Urls, repo: Record, env: Record) -> Record:
 
 
 def reviewers(u: Urls, store: Store, env: Record) -> list[Record]:
-    return [{"type": "User", "reviewer": simple_user(u, store.user(r))} for r in env["reviewers"]]
+    out: list[Record] = []
+    for entry in env["reviewers"]:
+        named = repo_rules.team_of(entry)
+        found = permissions.team(store, *named) if named else None
+        if found is not None:
+            out.append({"type": "Team", "reviewer": team(u, found)})
+        elif named is None:
+            out.append({"type": "User", "reviewer": simple_user(u, store.user(entry))})
+    return out
 
 
 def environment(u: Urls, store: Store, repo: Record, env: Record) -> Record:

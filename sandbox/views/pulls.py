@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
+from sandbox.views.checks import performed_via
 from sandbox.views.repos import repository
 from sandbox.views.users import owner_of, simple_user, team
 
@@ -124,4 +125,5 @@ def issue_comment(u: Urls, store: Store, repo: Record, c: Record) -> Record:
         "updated_at": iso(c["created_at"]),
         "issue_url": f"{u.repo(repo)}/issues/{c['issue']}",
         "author_association": "MEMBER",
+        "performed_via_github_app": performed_via(u, store, c["user"]),
     }

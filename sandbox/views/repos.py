@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.models import protection
+from sandbox.models import protection, repo_rules
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
 from sandbox.views.users import owner_of, simple_user
@@ -99,9 +99,7 @@ def repository(u: Urls, store: Store, repo: Record, full: bool = True) -> Record
             "created_at": created,
             "updated_at": created,
             "permissions": {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True},
-            "allow_rebase_merge": True,
-            "allow_squash_merge": True,
-            "allow_merge_commit": True,
+            **repo_rules.merge_settings(repo),
             "allow_auto_merge": False,
             "delete_branch_on_merge": False,
             "license": None,

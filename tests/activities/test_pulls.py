@@ -75,3 +75,24 @@ def test_comment_retry_finds_its_earlier_post(acts: Activities, sandbox: Any) ->
     again = run(acts.comment, arg, attempt=2)
     assert again.comment_id == first.comment_id
     assert count(sandbox, "POST", rf"/repos/acme/gaia-gateway/issues/{pr.number}/comments") == 1
+
+
+def test_merge_falls_back_to_the_methods_the_repository_allows(acts: Activities, sandbox: Any) -> None:
+    # Only rebase merges: GitHub answers 405 "Merge commits are not allowed on this repository." and
+    # "Squash merges are not allowed ..." first; the refusal that matters is the one after them.
+    sandbox.configure_repo(REPO, merge_methods={"allow_merge_commit": False, "allow_squash_merge": False})
+    work_with_a_pick(acts, sandbox)
+    pr = open_hotfix_pr(acts)
+    sha = head(sandbox, WORK)
+    refused = run(acts.merge_pull_request, MergeInput(repository=REPO, number=pr.number, sha=sha, title="t"))
+    assert not refused.merged and "approving review" in refused.message
+    sandbox.github(token=REVIEWER_1_TOKEN).get_repo(REPO).get_pull(pr.number).create_review(event="APPROVE")
+    merged = run(acts.merge_pull_request, MergeInput(repository=REPO, number=pr.number, sha=sha, title="t"))
+    assert merged.merged and merged.sha == head(sandbox, PROD)
+    answers = [
+        r["status"]
+        for r in sandbox.requests()
+        if r["method"] == "PUT" and r["path"].endswith(f"/pulls/{pr.number}/merge")
+    ]
+    # Refused: merge, squash (not allowed), rebase (no approval); then merge, squash, rebase merged.
+    assert answers == [405, 405, 405, 405, 405, 200]

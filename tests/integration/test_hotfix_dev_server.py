@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix.models import AbortSignal, ChangesReadySignal, Step
+from hotfix.models import AbortSignal, ChangesReadySignal, RetryDeploySignal, Step
 from local.humans import Humans, play_happy_path, wait_for
 from tests.integration.conftest import DISPATCH, REPO, ROOT, prod_deployments, start, writes
 from workflows.hotfix import HotfixWorkflow
@@ -24,6 +24,12 @@ from workflows.hotfix import HotfixWorkflow
 pytestmark = pytest.mark.integration
 
 
+# On GHES 3.19 the dispatch refuses return_run_details (422): the worker dispatches again without it
+# and finds its run in the runs list, the path real GHES 3.19 servers take every time.
+PROFILES = pytest.mark.parametrize("sandbox", ["github.com", "ghes-3.19"], indirect=True)
+
+
+@PROFILES
 async def test_happy_path_end_to_end(
     local_env: WorkflowEnvironment,
     sandbox: Any,
@@ -49,7 +55,12 @@ async def test_happy_path_end_to_end(
     latest = prod_deployments(sandbox)[0]
     assert latest.ref == status.prod_branch and latest.sha == status.deployed_sha
     assert next(iter(latest.get_statuses())).state == "success"
-    assert len(writes(sandbox, "POST", DISPATCH)) == 1
+    dispatches = writes(sandbox, "POST", DISPATCH)
+    if sandbox.profile == "ghes-3.19":
+        assert [d["status"] for d in dispatches] == [422, 204], "refused with run details, then without"
+    else:
+        assert [d["status"] for d in dispatches] == [200]
+    assert repo.get_workflow("deploy.yml").get_runs().totalCount == 1, "one run"
     # The token lives in the worker only: not in the history, not in the logs.
     history = (await handle.fetch_history()).to_json()
     assert "sandbox-bot-token" not in history and "Authorization" not in history
@@ -191,3 +202,61 @@ async def test_worker_killed_during_dispatch_makes_exactly_one_run(
             if proc and proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=15)
+
+
+@PROFILES
+async def test_a_rejected_deployment_waits_for_retry_deploy_and_the_rerun_deploys(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    handle = await start(local_env.client, task_queue, unique)
+    humans = Humans(sandbox.api_url, REPO)
+    status = await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes")
+    await asyncio.to_thread(humans.push_change, status.work_branch)
+    await handle.signal("changes_ready", ChangesReadySignal(by="dev-1"))
+    status = await wait_for(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None, "PR")
+    assert status.pull_request is not None
+    await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
+    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_APPROVAL and s.run_id is not None, "run")
+    assert status.run_id is not None
+    rejected_run = status.run_id
+    await asyncio.to_thread(humans.approve_deployment, rejected_run, state="rejected")
+    status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_FAILED, "deploy_failed")
+    assert not prod_deployments(sandbox)[0].ref.startswith("prod/hotfix/"), "nothing deployed"
+
+    await handle.signal("retry_deploy", RetryDeploySignal(by="dev-1"))
+    status = await wait_for(
+        handle, lambda s: s.step == Step.DEPLOY_APPROVAL, "the re-run waits for reviewers"
+    )
+    assert status.run_id == rejected_run, "the same run, a new attempt: no second dispatch"
+    await asyncio.to_thread(humans.approve_deployment, rejected_run)
+    status = await wait_for(handle, lambda s: s.back_merge_pull_request is not None, "back-merge PR")
+    assert status.back_merge_pull_request is not None
+    await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
+    result = await handle.result()
+    assert result.status.step == Step.DONE
+    latest = prod_deployments(sandbox)[0]
+    assert latest.ref == result.status.prod_branch and next(iter(latest.get_statuses())).state == "success"
+    assert len([d for d in writes(sandbox, "POST", DISPATCH) if d["status"] in (200, 204)]) == 1
+
+
+@pytest.mark.parametrize("sandbox", ["ghes-3.19"], indirect=True)
+async def test_on_ghes_a_run_listed_late_is_found_not_dispatched_again(
+    local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
+) -> None:
+    # GitHub lists a dispatched run a while after the 204; GHES 3.19 gives no run id, so the worker
+    # must look until it shows (its lookups here: 3, 0.2 s apart, then the activity's retry looks again).
+    sandbox.set_settings(run_list_lag_seconds=1.5)
+    handle = await start(local_env.client, task_queue, unique)
+    final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
+    assert final.step == Step.DONE
+    dispatches = writes(sandbox, "POST", DISPATCH)
+    assert [d["status"] for d in dispatches] == [422, 204], "one dispatch, however late its run is listed"
+    repo = sandbox.github().get_repo(REPO)
+    assert repo.get_workflow("deploy.yml").get_runs().totalCount == 1
+    listed_empty = [
+        r
+        for r in sandbox.requests()
+        if r["route"] == "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
+        and r["timestamp"] > dispatches[-1]["timestamp"]
+    ]
+    assert len(listed_empty) > 1, "the worker looked more than once"

@@ -163,6 +163,13 @@ class Contract:
                 f"#/paths/{op.template.replace('~', '~0').replace('/', '~1')}/{op.method}/responses/{status}"
             )
             candidates.append((i, self._schema_pointer(i, item["responses"][str(status)], pointer)))
+        message = body.get("message") if isinstance(body, dict) else None
+        if not candidates and status == 403 and str(message).startswith("Resource not accessible by "):
+            # GitHub's answer to a token or an App lacking the permission, for any operation.
+            candidates = [(0, ERROR_SCHEMA)]
+        if not candidates and status == 304 and op.method == "get":
+            # A conditional GET whose ETag still matches: GitHub answers any GET so, without a body.
+            candidates = [(0, None)]
         if not candidates:
             if status in GLOBAL_STATUSES or status in EXTRA_STATUSES.get((op.method, op.template), set()):
                 candidates = [(0, ERROR_SCHEMA)]

@@ -151,3 +151,12 @@ def test_environment_and_rules_endpoints(sandbox: SandboxHandle) -> None:
     with pytest.raises(GithubException) as err:
         admin_repo.get_branch("main").get_protection()
     assert err.value.status == 404
+
+
+def test_a_new_run_is_listed_only_after_the_lag_but_can_be_fetched_at_once(sandbox: SandboxHandle) -> None:
+    sandbox.set_settings(run_list_lag_seconds=0.5)
+    repo = sandbox.github().get_repo(seed.REPO)
+    run = repo.get_workflow(seed.DEPLOY_WORKFLOW).create_dispatch("main", throw=True, return_run_details=True)
+    assert repo.get_workflow_run(run.id).id == run.id
+    assert run.id not in [r.id for r in repo.get_workflow_runs()]
+    wait_for(lambda: run.id in [r.id for r in repo.get_workflow_runs()], "the run is listed")

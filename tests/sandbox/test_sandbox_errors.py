@@ -108,8 +108,9 @@ def test_non_reviewer_cannot_approve_a_deployment(sandbox: SandboxHandle) -> Non
             sandbox.github(token).requester.requestJsonAndCheck(
                 "POST", url, input={"environment_ids": [env_id], "state": "approved", "comment": "me"}
             )
-        assert err.value.status == 422
-        assert err.value.data["message"] == "No pending deployment requests to approve or reject"
+        # GitHub's shape: the reason is a bare string in `errors`, `message` is the generic one.
+        assert err.value.status == 422 and err.value.data["message"] == "Validation Failed"
+        assert err.value.data["errors"] == "No pending deployment requests to approve or reject"
     assert bot.get_repo(seed.REPO).get_workflow_run(run.id).status == "waiting"
 
 

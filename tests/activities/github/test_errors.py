@@ -117,3 +117,17 @@ def test_reviewer_names_users_and_teams() -> None:
         {"type": "User", "reviewer": {"login": "prod-reviewer-1"}},
     ]
     assert reviewer_names(REPO, reviewers) == ["acme/sre", "prod-reviewer-1", "prod-reviewer-2"]
+
+
+def test_githubs_reasons_are_read_from_errors_as_a_string_a_list_or_objects() -> None:
+    # GitHub puts the reason of some 422s in `errors` as one bare string (a non-reviewer reviewing a
+    # pending deployment), of others as a list of strings or of {resource, field, code, message}.
+    said = "No pending deployment requests to approve or reject"
+    shapes = (
+        {"errors": said},
+        {"errors": [said]},
+        {"errors": [{"resource": "X", "code": "custom", "message": said}]},
+    )
+    for shape in shapes:
+        message = errors.github_message(GithubException(422, {"message": "Validation Failed", **shape}))
+        assert message == f"Validation Failed; {said}", shape
