@@ -105,7 +105,7 @@ class Sandbox:
         return float(self.store.settings["deploy_seconds"])
 
     def update_settings(self, values: Record) -> Record:
-        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds"):
+        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds", "installation_token_seconds"):
             if key in values and values[key] is not None:
                 self.store.settings[key] = float(values[key])
         if "record_bodies" in values:

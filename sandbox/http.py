@@ -8,7 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import api, errors, populate  # noqa: F401 - importing sandbox.api fills the route table
+from sandbox import api, apps, errors, populate  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Fault, Sandbox
 from sandbox.routing import Ctx, Reply, match
 from sandbox.state import Record
@@ -167,7 +167,7 @@ class App:
             auth = headers.get("authorization", "")
             token = auth.split(" ", 1)[1].strip() if " " in auth else ""
             if token:
-                user = self.sb.store.user_for_token(token)
+                user = self.sb.store.user_for_token(token) or apps.authenticate(self.sb.store, token)
                 if user is None:
                     raise errors.Unauthorized("Bad credentials")
                 entry["user"] = user["login"]
@@ -255,6 +255,11 @@ class App:
                 await _send(send, 200, self.sb.update_settings({}), {})
         elif what.startswith("repos/") and method == "POST":
             await self._configure(send, what[len("repos/") :], body)
+        elif what.startswith("apps/"):
+            # Install (POST apps/{slug}/installations) or uninstall (DELETE apps/installations/{id}).
+            status, out = apps.control(self.sb.store, method, what[len("apps/") :], body)
+            self.sb.store.save()
+            await _send(send, status, out, {})
         elif what == "tick" and method == "POST":
             # Fires every timer that is due now; the clock task does this by itself, tests rarely need it.
             self.sb.fire_due()
