@@ -95,6 +95,22 @@ class WorkerSettings(TemporalSettings):
         return text
 
 
+class WebhookSettings(TemporalSettings):
+    """webhooks.py: where GitHub delivers, and the secret it signs with. No GitHub credentials."""
+
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8787, ge=1, le=65535)
+    webhook_secret: SecretStr
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("HOTFIX_WEBHOOK_SECRET is empty: set the secret the App's webhook signs with")
+        return value
+
+
 class ProcessDefaults(BaseSettings, ProcessSettings):
     """Defaults for a hotfix's process settings, overridable per team with `HOTFIX_*`.
 

@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="how long after a push CI's check runs appear; its suite is queued at once (default 0.1)",
     )
+    run.add_argument(
+        "--installation-token-seconds",
+        type=float,
+        default=None,
+        help="how long a GitHub App installation token lives (default 3600, GitHub's hour)",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         print(
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             args.ci_seconds,
             args.deploy_seconds,
             ci_start_seconds=args.ci_start_seconds,
+            installation_token_seconds=args.installation_token_seconds,
         )
 
 

@@ -28,6 +28,7 @@ def serve(
     ci_seconds: float | None,
     deploy_seconds: float | None,
     ci_start_seconds: float | None = None,
+    installation_token_seconds: float | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -36,6 +37,8 @@ def serve(
         deploy_seconds=deploy_seconds,
         ci_start_seconds=ci_start_seconds,
     )
+    if installation_token_seconds is not None:
+        sandbox.update_settings({"installation_token_seconds": installation_token_seconds})
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 
