@@ -1,4 +1,4 @@
-"""worker.py: runs the hotfix workflows and the GitHub activities. The only process that holds the token.
+"""worker.py: runs the hotfix workflows and the GitHub activities; the only process with GitHub credentials.
 
 Settings come from HOTFIX_* (environment or .env); see README and .env.example.
 Exit codes: 0 stopped cleanly, 1 could not run (an unexpected Temporal error; an unreachable Temporal is
@@ -65,12 +65,13 @@ def load_settings() -> WorkerSettings:
         field = "HOTFIX_" + "_".join(str(part) for part in first["loc"]).upper()
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SettingsProblem(f"invalid {field}: {message}") from None
-    token = settings.github_token.get_secret_value().strip() if settings.github_token else ""
-    if not token:
-        raise SettingsProblem(
-            "HOTFIX_GITHUB_TOKEN is not set: the worker needs a GitHub App installation token or a machine "
-            "user's token (not Actions' GITHUB_TOKEN); see README, 'Token permissions'"
-        )
+    from activities.github.auth import credentials
+
+    try:
+        # Exactly one way: a machine user's token, or a GitHub App's id and private key (read here).
+        credentials(settings)
+    except ValueError as err:
+        raise SettingsProblem(str(err)) from None
     return settings
 
 

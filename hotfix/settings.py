@@ -1,11 +1,13 @@
 """Settings from the environment (prefix `HOTFIX_`) or a `.env` file.
 
-Only the worker's activities read the GitHub token; it never enters workflow input or history.
+Only the worker's activities read the GitHub credentials (a token, or a GitHub App's id and private
+key); they never enter workflow input or history.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -30,7 +32,13 @@ class WorkerSettings(TemporalSettings):
     """The worker's settings: Temporal plus GitHub. The token is a secret and stays in the worker."""
 
     github_url: str = "http://127.0.0.1:8765/api/v3"
+    # Exactly one way of credentials: a token (a machine user's), or a GitHub App (id + private key,
+    # installation found per repository unless given). activities/github/auth.py checks them.
     github_token: SecretStr | None = None
+    github_app_id: str | None = None
+    github_app_private_key: SecretStr | None = None
+    github_app_private_key_file: Path | None = None
+    github_app_installation_id: int | None = Field(default=None, ge=1)
     # PyGithub's own in-process wait on rate limits; longer waits are Temporal retries.
     github_max_rate_limit_wait: float = 5.0
     github_timeout: float = 15.0
@@ -64,6 +72,43 @@ class WorkerSettings(TemporalSettings):
                 f"(GHES) or https://api.github.com, got {value!r}"
             )
         return value.rstrip("/")
+
+    @field_validator(
+        "github_app_private_key", "github_app_private_key_file", "github_app_installation_id", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `HOTFIX_GITHUB_APP_INSTALLATION_ID=` in a .env means "not set", as .env.example leaves it.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("github_app_id", mode="before")
+    @classmethod
+    def _app_id(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if not text.isdigit():
+            raise ValueError(
+                "HOTFIX_GITHUB_APP_ID must be the App's numeric id (the App's settings page, 'App ID'), "
+                f"got {text[:40]!r}"
+            )
+        return text
+
+
+class WebhookSettings(TemporalSettings):
+    """webhooks.py: where GitHub delivers, and the secret it signs with. No GitHub credentials."""
+
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8787, ge=1, le=65535)
+    webhook_secret: SecretStr
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("HOTFIX_WEBHOOK_SECRET is empty: set the secret the App's webhook signs with")
+        return value
 
 
 class ProcessDefaults(BaseSettings, ProcessSettings):

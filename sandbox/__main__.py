@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="which GitHub to be (default: the stored one, else github.com); sandbox/profiles.py",
     )
+    run.add_argument(
+        "--installation-token-seconds",
+        type=float,
+        default=None,
+        help="how long a GitHub App installation token lives (default 3600, GitHub's hour)",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
             args.deploy_seconds,
             ci_start_seconds=args.ci_start_seconds,
             profile=args.profile,
+            installation_token_seconds=args.installation_token_seconds,
         )
 
 

@@ -119,7 +119,13 @@ class Sandbox:
         return profiles.get(self.store.settings.get("profile", profiles.DEFAULT))
 
     def update_settings(self, values: Record) -> Record:
-        for key in ("ci_seconds", "deploy_seconds", "ci_start_seconds", "run_list_lag_seconds"):
+        for key in (
+            "ci_seconds",
+            "deploy_seconds",
+            "ci_start_seconds",
+            "run_list_lag_seconds",
+            "installation_token_seconds",
+        ):
             if key in values and values[key] is not None:
                 self.store.settings[key] = float(values[key])
         if values.get("profile") is not None:

@@ -8,7 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import api, errors, populate, profiles, responses  # noqa: F401 - importing sandbox.api fills the route table
+from sandbox import api, apps, errors, populate, profiles, responses  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Fault, Sandbox
 from sandbox.models import grants
 from sandbox.routing import Ctx, Reply, match
@@ -177,7 +177,7 @@ class App:
             auth = headers.get("authorization", "")
             token = auth.split(" ", 1)[1].strip() if " " in auth else ""
             if token:
-                user = self.sb.store.user_for_token(token)
+                user = self.sb.store.user_for_token(token) or apps.authenticate(self.sb.store, token)
                 if user is None:
                     raise errors.Unauthorized("Bad credentials")
                 entry["user"] = user["login"]
@@ -197,8 +197,10 @@ class App:
                     raise errors.BadRequest("Problems parsing JSON") from None
             query = dict(parse_qsl(query_string, keep_blank_values=True))
             ctx = Ctx(self.sb, urls, user or {"login": None}, {**params, "__path": path}, query, body)
-            if "owner" in params and "repo" in params:
-                ctx.repo  # noqa: B018 - a repository the caller cannot see is 404 before any 403
+            if "owner" in params and "repo" in params and not (user or {}).get("jwt_app"):
+                # A repository the caller cannot see is 404 before any 403. The App itself (its JWT)
+                # is no reader of repositories: its one repository route finds its installation.
+                ctx.repo  # noqa: B018
             grants.check(self.sb.store, user, method, route.template)
             result = route.handler(ctx)
             out_headers.update(ctx.headers)
@@ -273,6 +275,11 @@ class App:
                 await _send(send, 200, self.sb.update_settings({}), {})
         elif what.startswith("repos/") and method == "POST":
             await self._configure(send, what[len("repos/") :], body)
+        elif what.startswith("apps/"):
+            # Install (POST apps/{slug}/installations) or uninstall (DELETE apps/installations/{id}).
+            status, out = apps.control(self.sb.store, method, what[len("apps/") :], body)
+            self.sb.store.save()
+            await _send(send, status, out, {})
         elif what == "tick" and method == "POST":
             # Fires every timer that is due now; the clock task does this by itself, tests rarely need it.
             self.sb.fire_due()

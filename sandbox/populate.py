@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from sandbox import apps as hosted
 from sandbox import identity
 from sandbox.gitstore import HEADS
 from sandbox.models import permissions, protection, rulesets
@@ -74,6 +75,7 @@ def _apps(store: Store, seed: dict[str, Any], now: float) -> None:
         apps[spec["slug"]] = app
         bot = {"login": f"{spec['slug']}[bot]", "type": "Bot", "app": spec["slug"], "name": app["name"]}
         _user(store, {**bot, "token": spec.get("token"), "tokens": spec.get("tokens")}, now)
+        hosted.seed(store, spec, app, now)
 
 
 def apply(store: Store, seed: dict[str, Any]) -> None:

@@ -32,6 +32,36 @@ ACTIONS_BOT_TOKEN = "sandbox-actions-bot-token"
 OTHER_CI_TOKEN = "sandbox-other-ci-token"
 OTHER_CI_APP_ID = 4242
 ACTIONS_APP_ID = 15368
+# The worker as a GitHub App (sandbox/apps.py): its private key is written to the state directory.
+APP = "hotfix-app"
+APP_BOT = "hotfix-app[bot]"
+APP_ID = 31337
+APP_PERMISSIONS = {
+    "actions": "write",
+    "administration": "read",
+    "checks": "read",
+    "contents": "write",
+    "deployments": "write",
+    "environments": "read",
+    "issues": "write",
+    "members": "read",
+    "metadata": "read",
+    "pull_requests": "write",
+    "statuses": "read",
+    "workflows": "write",
+}
+APP_EVENTS = [
+    "check_run",
+    "check_suite",
+    "deployment_review",
+    "deployment_status",
+    "pull_request",
+    "pull_request_review",
+    "push",
+    "status",
+    "workflow_job",
+    "workflow_run",
+]
 
 OWNER = "acme"
 REPO_NAME = "gaia-gateway"
@@ -97,7 +127,17 @@ DEFAULT_SEED: dict[str, Any] = {
         },
     ],
     # A second CI app: its bot can report check runs, which are not GitHub Actions'.
-    "apps": [{"slug": OTHER_CI_APP, "id": OTHER_CI_APP_ID, "name": "Other CI", "token": OTHER_CI_TOKEN}],
+    "apps": [
+        {"slug": OTHER_CI_APP, "id": OTHER_CI_APP_ID, "name": "Other CI", "token": OTHER_CI_TOKEN},
+        {
+            "slug": APP,
+            "id": APP_ID,
+            "name": "Hotfix App",
+            "permissions": APP_PERMISSIONS,
+            "events": APP_EVENTS,
+            "installations": [{"account": OWNER, "repositories": [REPO_NAME]}],
+        },
+    ],
     "orgs": [{"login": OWNER, "members": [BOT, DEV, REVIEWER_1, REVIEWER_2], "owners": [ADMIN]}],
     # A team that may stand for its members, e.g. as an environment's required reviewer
     # (`reviewers: ["acme/prod-approvers"]`) or in a review request; it has no role in the repository.

@@ -29,6 +29,7 @@ def serve(
     deploy_seconds: float | None,
     ci_start_seconds: float | None = None,
     profile: str | None = None,
+    installation_token_seconds: float | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -43,6 +44,8 @@ def serve(
         f"(state in {state_dir})",
         flush=True,
     )
+    if installation_token_seconds is not None:
+        sandbox.update_settings({"installation_token_seconds": installation_token_seconds})
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 

@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
-from hotfix.settings import ProcessDefaults, WorkerSettings
+from hotfix.settings import ProcessDefaults, WebhookSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-KNOWN = {f"HOTFIX_{name.upper()}" for name in (*WorkerSettings.model_fields, *ProcessDefaults.model_fields)}
+KNOWN = {
+    f"HOTFIX_{name.upper()}"
+    for name in (*WorkerSettings.model_fields, *ProcessDefaults.model_fields, *WebhookSettings.model_fields)
+}
 WORKER_KNOWN = {f"HOTFIX_{name.upper()}" for name in WorkerSettings.model_fields}
 
 

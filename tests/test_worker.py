@@ -47,11 +47,50 @@ def run_worker(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[st
     )
 
 
-def test_a_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
+def test_missing_credentials_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = run_worker({}, tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: HOTFIX_GITHUB_TOKEN is not set")
+    assert result.stderr.startswith("error: no GitHub credentials: set either HOTFIX_GITHUB_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {
+                "HOTFIX_GITHUB_TOKEN": "t0k-secret",
+                "HOTFIX_GITHUB_APP_ID": "42",
+                "HOTFIX_GITHUB_APP_PRIVATE_KEY_FILE": "k",
+            },
+            "error: both HOTFIX_GITHUB_TOKEN and a GitHub App",
+        ),
+        (
+            {"HOTFIX_GITHUB_APP_ID": "42", "HOTFIX_GITHUB_APP_PRIVATE_KEY_FILE": "/nonexistent/app.pem"},
+            "error: HOTFIX_GITHUB_APP_PRIVATE_KEY_FILE (/nonexistent/app.pem) cannot be read",
+        ),
+        (
+            {
+                "HOTFIX_GITHUB_APP_ID": "42",
+                "HOTFIX_GITHUB_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----t0k-secret",
+            },
+            "error: HOTFIX_GITHUB_APP_PRIVATE_KEY is not an unencrypted PEM private key",
+        ),
+        (
+            {"HOTFIX_GITHUB_APP_ID": "hotfix-app", "HOTFIX_GITHUB_APP_PRIVATE_KEY_FILE": "k"},
+            "error: invalid HOTFIX_GITHUB_APP_ID: HOTFIX_GITHUB_APP_ID must be the App's numeric id",
+        ),
+    ],
+    ids=["token-and-app", "unreadable-key", "malformed-key", "app-id-not-a-number"],
+)
+def test_credentials_other_than_exactly_one_way_are_one_line_and_exit_2(
+    tmp_path: Path, env: dict[str, str], says: str
+) -> None:
+    result = run_worker(env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(says)
+    assert "t0k-secret" not in result.stderr
 
 
 def test_a_malformed_url_is_one_line_and_exit_2(tmp_path: Path) -> None:

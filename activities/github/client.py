@@ -1,4 +1,7 @@
-"""One PyGithub client per worker, built from WorkerSettings; the token stays inside it.
+"""One PyGithub client per worker, built from WorkerSettings; the credentials stay inside it.
+
+With a token, one Github over it; as a GitHub App, one Github per installation over PyGithub's
+renewing installation auth (auth.py), chosen by the repository each call is about.
 
 PyGithub's own retry is kept short on purpose: Temporal retries activities with backoff and
 `next_retry_delay`, so long waits belong there, where they survive a worker restart.
@@ -18,6 +21,7 @@ from github.Repository import Repository
 from github.Requester import Requester
 
 from activities.github import errors
+from activities.github.auth import AppCredentials, AppInstallations, credentials
 from activities.github.threads import GitHubThreads
 from activities.github.writes import WriteGate
 from hotfix.settings import WorkerSettings
@@ -63,7 +67,8 @@ class ShortRetry(GithubRetry):
 def build_github(
     *,
     base_url: str,
-    token: str,
+    token: str | None = None,
+    auth: Auth.Auth | None = None,
     timeout: float = 15.0,
     max_rate_limit_wait: float = 5.0,
     retries: int = 2,
@@ -73,8 +78,35 @@ def build_github(
     """PyGithub over one token. `seconds_between_writes` is PyGithub's own spacing, which does not hold
     under concurrency (see writes.py): the worker leaves it None and spaces writes with its WriteGate.
     `pool_size`: connections kept per host; at least the number of GitHub threads, or urllib3 discards
-    connections ("Connection pool is full") and opens new ones under load."""
-    errors.register_secret(token)
+    connections ("Connection pool is full") and opens new ones under load.
+    `auth` instead of `token`: e.g. a GitHub App's installation auth (auth.py)."""
+    if auth is None:
+        assert token, "build_github needs a token or an auth"
+        errors.register_secret(token)
+        auth = Auth.Token(token)
+    return Github(
+        auth=auth,
+        **github_options(
+            base_url=base_url,
+            timeout=timeout,
+            max_rate_limit_wait=max_rate_limit_wait,
+            retries=retries,
+            seconds_between_writes=seconds_between_writes,
+            pool_size=pool_size,
+        ),
+    )
+
+
+def github_options(
+    *,
+    base_url: str,
+    timeout: float = 15.0,
+    max_rate_limit_wait: float = 5.0,
+    retries: int = 2,
+    seconds_between_writes: float | None = None,
+    pool_size: int = DEFAULT_THREADS,
+) -> dict[str, Any]:
+    """What every Github (and the App's GithubIntegration) of the worker is built with, but auth."""
     retry = ShortRetry(
         total=retries,
         backoff_factor=0.5,
@@ -83,9 +115,8 @@ def build_github(
         raise_on_status=False,
         max_rate_limit_wait=max_rate_limit_wait,
     )
-    return Github(
+    return dict(
         base_url=base_url,
-        auth=Auth.Token(token),
         # PyGithub insists on whole seconds.
         timeout=max(1, math.ceil(timeout)),
         retry=retry,
@@ -101,13 +132,21 @@ class GitHubClient:
     """The worker's GitHub connection, shared by all activities of the worker (thread-safe).
 
     It owns the worker's GitHub threads (where every blocking call runs, see threads.py) and the write
-    gate (one write at a time, `write_interval` apart, see writes.py).
+    gate (one write at a time, `write_interval` apart, see writes.py). `github` is the Github over a
+    token; `app`, instead, the GitHub App's installations (auth.py), one Github per installation.
     """
 
     def __init__(
-        self, github: Github, *, threads: int = DEFAULT_THREADS, write_interval: float = 0.0
+        self,
+        github: Github | None,
+        *,
+        threads: int = DEFAULT_THREADS,
+        write_interval: float = 0.0,
+        app: AppInstallations | None = None,
     ) -> None:
+        assert (github is None) != (app is None), "a GitHubClient has a token's Github or an App"
         self.github = github
+        self.app = app
         self._local = threading.local()
         self.threads = GitHubThreads(threads)
         self.writes = WriteGate(write_interval)
@@ -117,37 +156,69 @@ class GitHubClient:
 
     @classmethod
     def from_settings(cls, settings: WorkerSettings) -> GitHubClient:
-        if settings.github_token is None or not settings.github_token.get_secret_value():
-            raise ValueError(
-                "HOTFIX_GITHUB_TOKEN is not set: the worker needs a GitHub App installation token or a "
-                "machine user's token (not Actions' GITHUB_TOKEN, whose pushes trigger no CI)"
+        """ValueError (one line) unless exactly one way of credentials is configured (auth.py)."""
+        given = credentials(settings)
+        options = github_options(
+            base_url=settings.github_url,
+            timeout=settings.github_timeout,
+            max_rate_limit_wait=settings.github_max_rate_limit_wait,
+            pool_size=settings.github_threads,
+        )
+        if isinstance(given, AppCredentials):
+            app = AppInstallations(given, lambda auth: Github(auth=auth, **options), **options)
+            return cls(
+                None, threads=settings.github_threads, write_interval=settings.github_write_interval, app=app
             )
+        errors.register_secret(given)
         return cls(
-            build_github(
-                base_url=settings.github_url,
-                token=settings.github_token.get_secret_value(),
-                timeout=settings.github_timeout,
-                max_rate_limit_wait=settings.github_max_rate_limit_wait,
-                pool_size=settings.github_threads,
-            ),
+            Github(auth=Auth.Token(given), **options),
             threads=settings.github_threads,
             write_interval=settings.github_write_interval,
         )
 
     @property
-    def requester(self) -> Requester:
-        """This thread's own Requester (same token, settings and retry; its own connection).
+    def app_id(self) -> int | None:
+        """The GitHub App the worker runs as, or None (a token)."""
+        return None if self.app is None else self.app.app.app_id
+
+    def _github_for(self, repository: str | None) -> Github:
+        if self.app is None:
+            assert self.github is not None
+            return self.github
+        assert repository, "a GitHub App's calls are made for a repository (its installation)"
+        return self.app.github_for(repository)
+
+    def requester_for(self, repository: str | None) -> Requester:
+        """This thread's own Requester for calls about `repository` (same credentials, settings and
+        retry; its own connection). With an App: over the installation that serves the repository.
 
         PyGithub's Requester shares one connection object, and a request's verb, URL and body are set
         on it by `request()` and read back by `getresponse()`: two threads on one Requester cross
         their requests. A thousand-hotfix burst sent a create-ref's POST to another hotfix's
-        deployment-statuses URL (bench/RESULTS.md, issue #16). A copy gets its own connection.
+        deployment-statuses URL (bench/RESULTS.md, issue #16). A copy gets its own connection; the
+        copies share the credentials (an App's token renews once for all of them, auth.py).
         """
-        mine: Requester | None = getattr(self._local, "requester", None)
+        github = self._github_for(repository)
+        mine: dict[int, tuple[Github, Requester]] | None = getattr(self._local, "requesters", None)
         if mine is None:
-            mine = copy.copy(self.github.requester)
-            self._local.requester = mine
-        return mine
+            mine = self._local.requesters = {}
+        entry = mine.get(id(github))
+        if entry is None or entry[0] is not github:
+            if len(mine) > 8:  # Githubs dropped after a refused token (auth.forget)
+                mine.clear()
+            entry = mine[id(github)] = (github, copy.copy(github.requester))
+        return entry[1]
+
+    @property
+    def requester(self) -> Requester:
+        """This thread's Requester for calls about no repository (token credentials only)."""
+        return self.requester_for(None)
+
+    def refused(self, repository: str) -> None:
+        """GitHub answered 401 (or refused a new installation token) for `repository`: with an App,
+        the next call asks again which installation serves it, with a new token."""
+        if self.app is not None:
+            self.app.forget(repository)
 
     def repo(self, full_name: str) -> Repository:
         """The repository, fetched once per worker (its URL is all most calls need)."""
@@ -155,14 +226,16 @@ class GitHubClient:
             cached = self._repos.get(full_name)
         if cached is not None:
             return cached
-        with errors.github_call(full_name, "get repository", permission="metadata:read"):
-            repo = self.github.get_repo(full_name)
+        with errors.github_call(full_name, "get repository", permission="metadata:read", app_id=self.app_id):
+            repo = self._github_for(full_name).get_repo(full_name)
         with self._lock:
             return self._repos.setdefault(full_name, repo)
 
     def login(self) -> str | None:
-        """Who this token acts as (`GET /user`), fetched once; None where the token cannot say
-        (a GitHub App installation token answers 403 there)."""
+        """Who this client acts as, fetched once: the token's user (`GET /user`), or the App's bot
+        (`<slug>[bot]` from `GET /app`); None where it cannot say."""
+        if self.app is not None:
+            return self.app.login()
         with self._lock:
             if self._login is not None:
                 return self._login or None
@@ -177,4 +250,7 @@ class GitHubClient:
 
     def close(self) -> None:
         self.threads.shutdown()
-        self.github.close()
+        if self.github is not None:
+            self.github.close()
+        if self.app is not None:
+            self.app.close()

@@ -11,6 +11,7 @@ every registered secret is scrubbed from them: the token must not reach history 
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -36,11 +37,34 @@ RATE_LIMITED = "GitHubRateLimited"
 UNAVAILABLE = "GitHubUnavailable"
 
 TOKEN_SETTING = "HOTFIX_GITHUB_TOKEN"
+APP_SETTINGS = "HOTFIX_GITHUB_APP_ID and HOTFIX_GITHUB_APP_PRIVATE_KEY(_FILE)"
 # GitHub documents at least a minute for a secondary rate limit without `retry-after`.
 SECONDARY_RATE_LIMIT_WAIT = timedelta(seconds=60)
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
+# Anything shaped like a GitHub token (ghs_ installation, ghp_/github_pat_ personal) or a JWT.
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[opsur]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{20,}|eyJ[\w-]+\.[\w-]+\.[\w-]+)"
+)
+
+
+class AppRefused(GithubException):
+    """GitHub refused the App itself (its JWT): a wrong app id, or a key that is not the App's (now)."""
+
+    def __init__(self, err: GithubException, app_id: int) -> None:
+        super().__init__(err.status, err.data, err.headers)
+        self.app_id = app_id
+
+
+class InstallationTokenRefused(AppRefused):
+    """GitHub refused a new installation token: the installation is gone or suspended, or the JWT is bad."""
+
+    def __init__(self, err: GithubException, app_id: int, installation_id: int, *, configured: bool) -> None:
+        super().__init__(err, app_id)
+        self.installation_id = installation_id
+        self.configured = configured  # the id came from HOTFIX_GITHUB_APP_INSTALLATION_ID
+
 
 _NETWORK_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.RequestException,
@@ -62,7 +86,7 @@ def scrub(text: str) -> str:
         secrets = list(_secrets)
     for secret in secrets:
         text = text.replace(secret, "***")
-    return text
+    return _TOKEN_SHAPES.sub("***", text)
 
 
 def github_message(err: GithubException) -> str:
@@ -133,8 +157,10 @@ def translate(
     *,
     permission: str = "contents:read",
     missing: str | None = None,
+    app_id: int | None = None,
 ) -> ApplicationError:
-    """The ApplicationError for a PyGithub exception raised by `call` on `repository`."""
+    """The ApplicationError for a PyGithub exception raised by `call` on `repository`; `app_id`: the
+    worker runs as that GitHub App (the fixes name its settings and installation)."""
     status = err.status
     said = github_message(err)
     what = f"GitHub answered {status} to {call} on {repository}" + (f": {said}" if said else "")
@@ -157,15 +183,27 @@ def translate(
             retryable=True,
             delay=timedelta(seconds=max(1.0, seconds)) if seconds is not None else None,
         )
+    if isinstance(err, AppRefused) and status in (401, 403, 404):
+        return _app_refused(err, what, repository)
+    app = app_id is not None
+    who = f"the GitHub App {app_id}" if app else TOKEN_SETTING
     if status == 401:
-        fix = f"{TOKEN_SETTING} is invalid or expired: give the worker a fresh token and restart it"
+        fix = (
+            f"GitHub no longer accepts {who}'s installation token: the App was uninstalled from "
+            f"{repository} or lost access to it, or its key was revoked. Install the App on {repository} "
+            f"again (or check {APP_SETTINGS} and restart the worker), then recheck"
+            if app
+            else f"{TOKEN_SETTING} is invalid or expired: give the worker a fresh token and restart it"
+        )
         return _error(f"{what}. Fix: {fix}", AUTH)
     if status == 403:
-        fix = f"check {TOKEN_SETTING} has {permission} on {repository}"
+        fix = f"check {who} has {permission} on {repository}" + (
+            " (the App's permissions; the installation must accept new ones)" if app else ""
+        )
         return _error(f"{what}. Fix: {fix}", FORBIDDEN)
     if status == 404:
         fix = missing or (
-            f"check that {repository} exists and {TOKEN_SETTING} can see it ({permission}); "
+            f"check that {repository} exists and {who} can see it ({permission}); "
             "GitHub answers 404 also when the token lacks access"
         )
         return _error(f"{what}. Fix: {fix}", NOT_FOUND)
@@ -175,6 +213,29 @@ def translate(
         fix = missing or "check the names in the hotfix settings against the repository"
         return _error(f"{what}. Fix: {fix}", VALIDATION)
     return _error(f"{what}. Fix: {missing or 'see the message from GitHub above'}", REQUEST_FAILED)
+
+
+def _app_refused(err: AppRefused, what: str, repository: str) -> ApplicationError:
+    if isinstance(err, InstallationTokenRefused):
+        what += f" (a new token for installation {err.installation_id} of the GitHub App {err.app_id})"
+        if err.status == 404:
+            fix = (
+                f"installation {err.installation_id} is gone (the App was uninstalled): install the App on "
+                f"{repository} again, set HOTFIX_GITHUB_APP_INSTALLATION_ID to the new installation (or "
+                "unset it) and restart the worker, then recheck"
+                if err.configured
+                else f"that installation is gone (the App was uninstalled): install the App on {repository} "
+                "again, then recheck"
+            )
+            return _error(f"{what}. Fix: {fix}", AUTH)
+        if err.status == 403:
+            fix = "the installation is suspended or may not have this token: unsuspend it, then recheck"
+            return _error(f"{what}. Fix: {fix}", AUTH)
+    fix = (
+        f"GitHub refuses the JWT of the GitHub App {err.app_id}: check {APP_SETTINGS} (the app id, and a "
+        "private key the App still has), restart the worker, then recheck"
+    )
+    return _error(f"{what}. Fix: {fix}", AUTH)
 
 
 def network_error(err: BaseException, repository: str, call: str) -> ApplicationError:
@@ -199,6 +260,7 @@ def github_call(
     *,
     permission: str = "contents:read",
     missing: str | None = None,
+    app_id: int | None = None,
 ) -> Iterator[None]:
     """Run GitHub calls; what escapes is an ApplicationError that says what to do.
 
@@ -210,7 +272,7 @@ def github_call(
     except ApplicationError:
         raise
     except GithubException as err:
-        app = translate(err, repository, call, permission=permission, missing=missing)
+        app = translate(err, repository, call, permission=permission, missing=missing, app_id=app_id)
         logger("activities.errors").warning(
             "github call failed", repository=repository, call=call, status=err.status, type=app.type
         )

@@ -70,21 +70,30 @@ class RepoApi:
         """
         url = path if top or path.startswith(("http://", "https://")) else self.base + path
         threads.checkpoint()
-        with errors.github_call(self.repository, what, permission=permission, missing=missing):
+        with errors.github_call(
+            self.repository, what, permission=permission, missing=missing, app_id=self.client.app_id
+        ):
             try:
                 if verb.upper() in ("GET", "HEAD"):
-                    _, data = self.client.requester.requestJsonAndCheck(verb, url, parameters=params)
+                    _, data = self._request(verb, url, parameters=params)
                 else:
                     # Writes pass the worker's gate: one at a time, spaced, in arrival order.
                     with self.client.writes.turn(what):
-                        _, data = self.client.requester.requestJsonAndCheck(
-                            verb, url, parameters=params, input=body
-                        )
+                        _, data = self._request(verb, url, parameters=params, input=body)
             except GithubException as err:
                 if err.status in expect:
                     return Reply(err.status, err.data, errors.github_message(err))
                 raise
         return Reply(200, data)
+
+    def _request(self, verb: str, url: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        try:
+            return self.client.requester_for(self.repository).requestJsonAndCheck(verb, url, **kwargs)
+        except GithubException as err:
+            if err.status == 401 or isinstance(err, errors.AppRefused):
+                # An App's installation may be gone (uninstalled, installed again): ask again next time.
+                self.client.refused(self.repository)
+            raise
 
     def json(self, verb: str, path: str, **kwargs: Any) -> Any:
         return self.call(verb, path, **kwargs).data
@@ -106,8 +115,10 @@ class RepoApi:
         seen = 0
         while url:
             threads.checkpoint()
-            with errors.github_call(self.repository, what, permission=permission, missing=missing):
-                headers, data = self.client.requester.requestJsonAndCheck("GET", url, parameters=query)
+            with errors.github_call(
+                self.repository, what, permission=permission, missing=missing, app_id=self.client.app_id
+            ):
+                headers, data = self._request("GET", url, parameters=query)
             items = (data or {}).get(key, []) if key else (data or [])
             for item in items:
                 yield item

@@ -6,6 +6,7 @@ the answer with `sandbox.views`.
 
 from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox.routing.ROUTES
     access,
+    apps,
     checks,
     commits,
     deployments,

@@ -10,7 +10,7 @@ A repository seeded without `collaborators` gives every seeded user `write` (the
 
 from __future__ import annotations
 
-from sandbox import errors
+from sandbox import apps, errors
 from sandbox.state import Record, Store
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
@@ -88,7 +88,8 @@ def role(store: Store, repo: Record, login: str | None) -> str:
         return "none"
     app = app_of(store, user)
     if app is not None:
-        return str(app.get("permission", "write"))
+        # A hosted App's bot acts only where the App is installed (sandbox/apps.py).
+        return str(app.get("permission", "write")) if apps.covers(store, app, repo) else "none"
     if "collaborators" not in repo:
         return "write"
     roles = [repo["collaborators"].get(login, "none")]

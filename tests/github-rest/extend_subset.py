@@ -34,6 +34,12 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/check-suites/{check_suite_id}"),
     ("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}"),
     ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+    # The worker as a GitHub App (issue #11).
+    ("get", "/app"),
+    ("get", "/repos/{owner}/{repo}/installation"),
+    ("get", "/app/installations/{installation_id}"),
+    ("delete", "/app/installations/{installation_id}"),
+    ("post", "/app/installations/{installation_id}/access_tokens"),
 ]
 
 

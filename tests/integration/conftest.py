@@ -22,7 +22,8 @@ from activities.registry import github_activities
 from hotfix import naming
 from hotfix.models import HotfixRequest, ProcessSettings
 from hotfix.settings import WorkerSettings
-from sandbox.seed import default_seed
+from sandbox import apps
+from sandbox.seed import APP, APP_ID, default_seed
 from sandbox.testing import running_sandbox
 from tests.sandbox.contract import contract
 from worker import build_worker
@@ -65,13 +66,22 @@ async def start(
 def worker_settings(
     sandbox: Any, task_queue: str, env: WorkflowEnvironment, **overrides: Any
 ) -> WorkerSettings:
+    fields: dict[str, Any] = {"github_token": SecretStr("sandbox-bot-token"), **overrides}
     return WorkerSettings(
         temporal_address=env.client.service_client.config.target_host,
         task_queue=task_queue,
         github_url=sandbox.api_url,
-        github_token=SecretStr("sandbox-bot-token"),
-        **overrides,
+        **fields,
     )
+
+
+def as_the_app(sandbox: Any) -> dict[str, Any]:
+    """WorkerSettings fields for the worker as the sandbox's GitHub App (instead of the bot's token)."""
+    return {
+        "github_token": None,
+        "github_app_id": str(APP_ID),
+        "github_app_private_key_file": apps.key_path(sandbox.sandbox.store.dir, APP),
+    }
 
 
 @pytest_asyncio.fixture(autouse=True)
