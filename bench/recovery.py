@@ -173,9 +173,9 @@ async def sample(point: str, state: Path) -> dict[str, float]:
                 status = await until(handle, lambda s: s.step == Step.APPROVAL and s.pull_request is not None)
                 assert status.pull_request is not None
                 number = status.pull_request.number
-                if point == "between-looks":
-                    await asyncio.sleep(3.0)  # the first look is over, the next one is due in ~27 s
-                else:
+                # The approval wait's first look is over; the next one is due in about 27 s.
+                await asyncio.sleep(3.0)
+                if point != "between-looks":
                     method, pattern = HELD[point]
                     sb.clear_requests()
                     sb.add_fault(method, pattern, delay=HOLD_SECONDS)
