@@ -1,19 +1,29 @@
-"""The human decisions, sent as signals: `changes-ready`, `recheck`, `retry-deploy` and `abort`."""
+"""The human decisions: `changes-ready`, `recheck`, `retry-deploy` and `abort`.
+
+Each is sent as an update of the same name (workflows/updates.py), so a decision that means nothing
+now is refused at once with the reason (exit 1). With no worker polling (an update waits for one) or
+a hotfix started before the updates existed, it goes as the signal, which the hotfix acts on when it
+can.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import EXIT_USAGE, CliError, Ctx, dump, print_json, run
 from cli.lookup import resolve
 from cli.options import SHA, WorkflowId, current_user, with_ctx
-from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, RetryDeploySignal
+from hotfix.models import AbortSignal, ChangesReadySignal, DecisionResult, RecheckSignal, RetryDeploySignal
+from service.temporal import has_pollers
 from workflows.hotfix import HotfixWorkflow
 
 S = TypeVar("S", bound=BaseModel)
@@ -22,36 +32,85 @@ S = TypeVar("S", bound=BaseModel)
 Signal = Callable[[HotfixWorkflow, S], None]
 
 
-async def send_signal(ctx: Ctx, workflow_id: str, signal: Signal[S], payload: S) -> str:
-    """Signal a running hotfix; returns its full workflow ID."""
+# How long the CLI waits for the worker to take or refuse a decision; longer, the update stays
+# pending in Temporal and takes effect when a worker gets to it.
+UPDATE_PATIENCE = 30.0
+# What the SDK's worker answers an update the workflow has no handler for (started on older code).
+_NO_HANDLER = "expected but not found"
+
+
+@dataclass
+class Sent:
+    workflow_id: str
+    how: str  # "update" or "signal"
+    result: DecisionResult | None = None
+
+
+async def send_signal(ctx: Ctx, workflow_id: str, signal: Signal[S], payload: S) -> Sent:
+    """Send a person's decision to a running hotfix, as an update when a worker can take it."""
     client = await ctx.client()
     handle, description = await resolve(client, ctx, workflow_id)
-    ended = f"hotfix {description.id} has already ended ({{state}}); signals reach only running hotfixes"
+    ended = f"hotfix {description.id} has already ended ({{state}}); decisions reach only running hotfixes"
     if description.status != WorkflowExecutionStatus.RUNNING:
         state = description.status.name.lower() if description.status else "closed"
         raise CliError(ended.format(state=state))
+    name = signal.__name__
     try:
+        if await has_pollers(client, description.task_queue):
+            result = await _update(handle, name, payload)
+            if result is not None:
+                return Sent(description.id, "update", result)
         await handle.signal(signal, payload)
     except RPCError as err:
-        # It ended between the look and the signal.
+        # It ended between the look and the decision.
         if err.status == RPCStatusCode.NOT_FOUND:
             raise CliError(ended.format(state="just now")) from None
         raise
-    return description.id
+    return Sent(description.id, "signal")
+
+
+async def _update(handle: WorkflowHandle, name: str, payload: BaseModel) -> DecisionResult | None:
+    """The hotfix's answer to the decision; None when it has no such update (send the signal)."""
+    try:
+        return await asyncio.wait_for(
+            handle.execute_update(name, payload, result_type=DecisionResult), UPDATE_PATIENCE
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        if _NO_HANDLER in message:
+            return None
+        raise CliError(f"refused: {message}") from None
+    except TimeoutError:
+        raise CliError(
+            f"{name}: no worker answered within {UPDATE_PATIENCE:.0f} s; the decision stays pending "
+            "and takes effect when a worker gets to it"
+        ) from None
 
 
 def signal_command(ctx: Ctx, workflow_id: str, signal: Signal[S], payload: S, what: str) -> None:
     """Send the signal and say so: `what` tells the human what happens next."""
 
-    async def go() -> str:
+    async def go() -> Sent:
         return await send_signal(ctx, workflow_id, signal, payload)
 
-    resolved = run(ctx, go)
+    sent = run(ctx, go)
     name = signal.__name__
+    if sent.result is not None:
+        what = f"taken at {sent.result.step.value}; {sent.result.message}"
     if ctx.json:
-        print_json({"ok": True, "workflow_id": resolved, "signal": name, "payload": dump(payload)})
+        print_json(
+            {
+                "ok": True,
+                "workflow_id": sent.workflow_id,
+                "signal": name,
+                "sent_as": sent.how,
+                "payload": dump(payload),
+                "result": dump(sent.result) if sent.result is not None else None,
+            }
+        )
     else:
-        typer.echo(f"sent {name} to {resolved}: {what}")
+        typer.echo(f"sent {name} to {sent.workflow_id}: {what}")
 
 
 @with_ctx

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from workflows.approval import ApprovalSteps
 from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
+from workflows.updates import HumanUpdates
 from workflows.versions import QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
 from workflows.waiting import IO_RETRY, QUEUE_ALLOWANCE, Stop, non_retryable
 
@@ -62,7 +63,7 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 
 
 @workflow.defn
-class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
+class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates):
     @workflow.init
     def __init__(self, request: HotfixRequest) -> None:
         settings = request.settings

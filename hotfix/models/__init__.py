@@ -52,7 +52,15 @@ from hotfix.models.signals import (
     RecheckSignal,
     RetryDeploySignal,
 )
-from hotfix.models.status import NOT_YET, HotfixResult, HotfixStatus, PullRequestRef, Step, StepEvent
+from hotfix.models.status import (
+    NOT_YET,
+    DecisionResult,
+    HotfixResult,
+    HotfixStatus,
+    PullRequestRef,
+    Step,
+    StepEvent,
+)
 
 __all__ = [
     "NOT_YET",
@@ -71,6 +79,7 @@ __all__ = [
     "CompareResult",
     "CreateBranchInput",
     "CreateBranchResult",
+    "DecisionResult",
     "DispatchInput",
     "FindBaseInput",
     "FindBaseResult",

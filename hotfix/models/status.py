@@ -95,3 +95,12 @@ class HotfixResult(BaseModel):
     """The workflow's result: the final status."""
 
     status: HotfixStatus
+
+
+class DecisionResult(BaseModel):
+    """What an update carrying a person's decision returns (workflows/updates.py): where the hotfix
+    is once it took the decision, and what happens next."""
+
+    step: Step
+    awaiting: str | None = None
+    message: str = ""

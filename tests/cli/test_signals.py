@@ -72,3 +72,41 @@ async def test_signals_reach_the_workflow(server: Server, unique: str) -> None:
         await asyncio.sleep(0.05)
         listed = await server.cli("list", "--repository", repo, "--step", "approval", "--json")
     assert [row["workflow_id"] for row in json.loads(listed.stdout)] == [wid]
+
+
+async def test_a_decision_that_means_nothing_now_is_refused_with_why(server: Server, unique: str) -> None:
+    repo = f"acme-{unique}/gaia-gateway"
+    wid = (await start(server, repo, f"Fix login {unique}"))["workflow_id"]
+    await server.until_step(wid, Step.CHANGES)
+    # No deploy run failed: the person learns it now, not by a hotfix that silently ignores them.
+    refused = await server.cli("retry-deploy", wid)
+    assert refused.exit_code == 1
+    assert one_error_line(refused).endswith(
+        "refused: retry_deploy: the hotfix is at changes; no deploy run failed"
+    )
+    taken = await server.cli("changes-ready", wid, "--json")
+    assert taken.exit_code == 0, taken.output
+    sent = json.loads(taken.stdout)
+    assert (sent["sent_as"], sent["result"]["step"]) == ("update", "changes")
+    status = await server.status(wid)
+    assert [line.split(" ", 1)[1] for line in status.signals][-1].startswith("changes_ready, by ")
+
+
+async def test_without_a_worker_a_decision_goes_as_a_signal(server: Server, unique: str) -> None:
+    # An update needs a worker to validate it; a signal waits in the history for one.
+    wid = f"hotfix/acme-{unique}/gaia-gateway/2026-11-23_nobody-polls"
+    await server.env.client.start_workflow(
+        "HotfixWorkflow",
+        {
+            "repository": f"acme-{unique}/gaia-gateway",
+            "description": "x",
+            "requested_by": "dev-1",
+            "day": "2026-11-23",
+        },
+        id=wid,
+        task_queue=f"nobody-polls-{unique}",
+    )
+    sent = await server.cli("recheck", wid, "--json")
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.stdout)["sent_as"] == "signal"
+    await server.env.client.get_workflow_handle(wid).terminate("test over")
