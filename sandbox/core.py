@@ -109,6 +109,12 @@ class Sandbox:
         return float(self.store.settings["deploy_seconds"])
 
     @property
+    def mergeability_seconds(self) -> float:
+        """How long GitHub "computes" a PR's mergeability after its head or base moved: its single-PR
+        answers say `mergeable: null`, `mergeable_state: "unknown"` meanwhile; 0 by default."""
+        return float(self.store.settings.get("mergeability_seconds", 0.0))
+
+    @property
     def run_list_lag_seconds(self) -> float:
         """How long a new run is missing from the runs lists (GitHub lists runs after a lag); 0 by default."""
         return float(self.store.settings.get("run_list_lag_seconds", 0.0))
@@ -124,6 +130,7 @@ class Sandbox:
             "deploy_seconds",
             "ci_start_seconds",
             "run_list_lag_seconds",
+            "mergeability_seconds",
             "installation_token_seconds",
         ):
             if key in values and values[key] is not None:

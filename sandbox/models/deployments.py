@@ -64,3 +64,21 @@ def add_status(
     )
     dep["updated_at"] = now
     return st
+
+
+def latest_state(repo: Record, dep: Record) -> str | None:
+    mine = [st for st in repo["deployment_statuses"].values() if st["deployment"] == dep["id"]]
+    return max(mine, key=lambda st: st["id"])["state"] if mine else None
+
+
+def supersede(sb: Sandbox, repo: Record, newer: Record, creator: str | None) -> None:
+    """GitHub's `auto_inactive`: a deployment's success makes the environment's earlier successful
+    deployments `inactive` (they no longer run there)."""
+    for dep in list(repo["deployments"].values()):
+        if (
+            dep["id"] != newer["id"]
+            and dep["environment"] == newer["environment"]
+            and dep["id"] < newer["id"]
+            and latest_state(repo, dep) == "success"
+        ):
+            add_status(sb, repo, dep, "inactive", creator, "Superseded by a newer deployment")

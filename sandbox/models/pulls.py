@@ -67,9 +67,28 @@ def details(sb: Sandbox, repo: Record, pr: Record) -> Record:
     if pr["state"] != "open":
         out.update(mergeable=None, mergeable_state="unknown")
         return out
+    # GitHub computes mergeability in the background after the head or the base moved: the first
+    # reads meanwhile say null/unknown, and only then is there a test merge commit.
+    key = f"{pr['base_sha']}:{pr['head_sha']}"
+    computing = pr.get("mergeability") or {}
+    if computing.get("key") != key:
+        computing = pr["mergeability"] = {"key": key, "since": time.time(), "test_merge": None}
+        sb.store.touch()
+    if time.time() - float(computing["since"]) < sb.mergeability_seconds:
+        out.update(mergeable=None, mergeable_state="unknown", merge_commit_sha=None)
+        return out
     tree, _ = git.merge_tree(pr["base_sha"], pr["head_sha"])
+    if tree is not None:
+        if computing.get("test_merge") is None:
+            # The test merge (refs/pull/N/merge on GitHub): a real merge commit on no branch.
+            message = f"Merge {pr['head_sha']} into {pr['base_sha']}"
+            computing["test_merge"] = git.create_commit(
+                tree, [pr["base_sha"], pr["head_sha"]], message, identity.github_sig(), identity.github_sig()
+            )
+            sb.store.touch()
+        out["merge_commit_sha"] = computing["test_merge"]
     if tree is None:
-        out.update(mergeable=False, mergeable_state="dirty")
+        out.update(mergeable=False, mergeable_state="dirty", merge_commit_sha=None)
     elif gate.merge_block(sb, repo, pr, [f.filename for f in changed]):
         out.update(mergeable=True, mergeable_state="blocked")
     else:

@@ -157,9 +157,36 @@ def start_attempt(sb: Sandbox, repo: Record, run: Record) -> None:
     if env is not None and env["reviewers"]:
         job["status"] = "waiting"
         run.update(status="waiting", waiting_env=env["name"], waiting_since=now)
+        # GitHub creates the Deployment when the job starts waiting for its reviewers, not on approval:
+        # the newest deployment of an environment is often one that never ran.
+        dep = _deployment(sb, repo, run, job["environment"])
+        deployments.add_status(sb, repo, dep, "waiting", run["actor"])
         _touch(sb, run)
         return
     _start_job(sb, repo, run, run["triggering_actor"])
+
+
+def _deployment(sb: Sandbox, repo: Record, run: Record, environment: str) -> Record:
+    dep = deployments.create(
+        sb,
+        repo,
+        environment,
+        run["head_branch"] or run["head_sha"],
+        run["head_sha"],
+        run["actor"],
+        run_id=run["id"],
+    )
+    dep["run_attempt"] = run["run_attempt"]
+    run["deployment_id"] = dep["id"]
+    return dep
+
+
+def _waiting_deployment(repo: Record, run: Record) -> Record | None:
+    """The Deployment this attempt made when it began to wait for reviewers, if any."""
+    dep = repo["deployments"].get(str(run.get("deployment_id")))
+    if dep is None or dep.get("run_id") != run["id"] or dep.get("run_attempt") != run["run_attempt"]:
+        return None
+    return dep
 
 
 def _start_job(sb: Sandbox, repo: Record, run: Record, actor: str | None) -> Record | None:
@@ -169,17 +196,12 @@ def _start_job(sb: Sandbox, repo: Record, run: Record, actor: str | None) -> Rec
     run.update(status="in_progress", waiting_env=None)
     dep = None
     if job["environment"]:
-        dep = deployments.create(
-            sb,
-            repo,
-            job["environment"],
-            run["head_branch"] or run["head_sha"],
-            run["head_sha"],
-            run["actor"],
-            run_id=run["id"],
-        )
+        dep = _waiting_deployment(repo, run)
+        if dep is not None:
+            deployments.add_status(sb, repo, dep, "queued", actor or run["actor"])
+        else:
+            dep = _deployment(sb, repo, run, job["environment"])
         deployments.add_status(sb, repo, dep, "in_progress", run["actor"])
-        run["deployment_id"] = dep["id"]
     _touch(sb, run)
     sb.schedule("job_complete", repo, run["id"], sb.deploy_seconds, attempt=run["run_attempt"])
     return dep
@@ -198,6 +220,8 @@ def _job_complete(sb: Sandbox, repo: Record, t: Record) -> None:
         deployments.add_status(
             sb, repo, dep, conclusion, run["actor"], "Deployment failed" if failed else "Deployment succeeded"
         )
+        if not failed:
+            deployments.supersede(sb, repo, dep, run["actor"])
     _complete(sb, run, conclusion)
 
 
@@ -242,6 +266,9 @@ def review(
         }
     )
     if state == "rejected":
+        dep = _waiting_deployment(repo, run)
+        if dep is not None:
+            deployments.add_status(sb, repo, dep, "failure", login, "Deployment rejected")
         _complete(sb, run, "failure")
         return None
     return _start_job(sb, repo, run, login)

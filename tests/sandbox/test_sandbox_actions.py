@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from github import GithubException
@@ -83,7 +85,7 @@ def test_deploy_fail_marker_and_rerun(sandbox: SandboxHandle) -> None:
     _review(sandbox, run.id, "approved")
     assert _completed(sandbox, run.id).conclusion == "failure"  # type: ignore[attr-defined]
     deployment = repo.get_deployments(environment="prod", ref="prod/hotfix/broken")[0]
-    assert [s.state for s in deployment.get_statuses()] == ["failure", "in_progress"]
+    assert [s.state for s in deployment.get_statuses()] == ["failure", "in_progress", "queued", "waiting"]
     assert repo.get_workflow_run(run.id).rerun() is True
     assert repo.get_workflow_run(run.id).status == "waiting"
 
@@ -160,3 +162,28 @@ def test_a_new_run_is_listed_only_after_the_lag_but_can_be_fetched_at_once(sandb
     assert repo.get_workflow_run(run.id).id == run.id
     assert run.id not in [r.id for r in repo.get_workflow_runs()]
     wait_for(lambda: run.id in [r.id for r in repo.get_workflow_runs()], "the run is listed")
+
+
+def test_a_deployment_exists_from_the_wait_for_reviewers_and_a_rejection_fails_it(
+    sandbox: SandboxHandle,
+) -> None:
+    # As on GitHub: the newest deployment of an environment is often one that never ran, so "what is
+    # deployed" is the newest whose newest status is success, not the newest deployment.
+    repo = sandbox.github(seed.BOT_TOKEN).get_repo(seed.REPO)
+    before = repo.get_deployments(environment="prod")[0]
+    run = repo.get_workflow(seed.DEPLOY_WORKFLOW).create_dispatch("main", throw=True, return_run_details=True)
+    waiting = until_deployment(repo, before.id)
+    assert [s.state for s in waiting.get_statuses()] == ["waiting"]
+    _review(sandbox, run.id, "rejected")
+    assert [s.state for s in waiting.get_statuses()] == ["failure", "waiting"]
+    # The one that ran before is still what runs: nothing superseded it.
+    assert before.get_statuses()[0].state == "success"
+
+
+def until_deployment(repo: Any, after: int) -> Any:
+    for _ in range(100):
+        newest = repo.get_deployments(environment="prod")[0]
+        if newest.id != after:
+            return newest
+        time.sleep(0.05)
+    raise AssertionError("no deployment was made while the run waited for its reviewers")

@@ -122,10 +122,12 @@ def test_whole_hotfix_through_pygithub(sandbox: SandboxHandle) -> None:
     )
     assert approvals[0]["user"]["login"] == seed.REVIEWER_2 and approvals[0]["state"] == "approved"
 
-    # 9. The new prod deployment is the newest, with statuses newest first.
+    # 9. The new prod deployment is the newest, with statuses newest first: made when the run began to
+    # wait for its reviewers, queued once approved. The one it replaced runs no more: inactive.
     newest = repo.get_deployments(environment="prod")[0]
     assert (newest.ref, newest.sha) == (PROD_BRANCH, merged.sha)
-    assert [s.state for s in newest.get_statuses()] == ["success", "in_progress"]
+    assert [s.state for s in newest.get_statuses()] == ["success", "in_progress", "queued", "waiting"]
+    assert repo.get_deployment(last.id).get_statuses()[0].state == "inactive"
 
     # 10. Back-merge PR into develop.
     back = repo.create_pull(base="develop", head=PROD_BRANCH, title="Back-merge the hotfix into develop")

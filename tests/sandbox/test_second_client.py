@@ -153,8 +153,10 @@ def test_a_whole_hotfix_through_githubkit_parses_strictly(sandbox: Any) -> None:
     ]
     deployment = bot.rest.repos.list_deployments(OWNER, R, environment="prod").parsed_data[0]
     assert deployment.sha == merged.sha
-    statuses = bot.rest.repos.list_deployment_statuses(OWNER, R, deployment.id).parsed_data
-    assert statuses[0].state == "success"
+    # Not parsed: GitHub answers a `waiting` state here (the deployment was made when the run began to
+    # wait for its reviewers) that its own description, hence githubkit's model, does not admit.
+    statuses = bot.rest.repos.list_deployment_statuses(OWNER, R, deployment.id).json()
+    assert [st["state"] for st in statuses] == ["success", "in_progress", "queued", "waiting"]
 
     # Step 8: the comment, the back-merge, the cleanup.
     parsed(bot.rest.issues.create_comment(OWNER, R, pr.number, data={"body": "Deployed."}))
