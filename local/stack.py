@@ -216,6 +216,11 @@ class Stack:
             str(state_dir),
             "--profile",
             SANDBOX_PROFILE,
+            # GitHub's timing, shortened: mergeability computed after a moment, runs listed late.
+            "--mergeability-seconds",
+            "0.5",
+            "--run-list-lag-seconds",
+            "1",
             *extra,
         ]
         child = self.spawn("sandbox", argv)

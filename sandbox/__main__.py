@@ -45,6 +45,18 @@ def main(argv: list[str] | None = None) -> None:
         help="which GitHub to be (default: the stored one, else github.com); sandbox/profiles.py",
     )
     run.add_argument(
+        "--mergeability-seconds",
+        type=float,
+        default=None,
+        help="how long a PR's mergeability stays unknown after its head or base moved (default 0)",
+    )
+    run.add_argument(
+        "--run-list-lag-seconds",
+        type=float,
+        default=None,
+        help="how long a new run is missing from the runs lists (default 0)",
+    )
+    run.add_argument(
         "--installation-token-seconds",
         type=float,
         default=None,
@@ -62,6 +74,10 @@ def main(argv: list[str] | None = None) -> None:
             ci_start_seconds=args.ci_start_seconds,
             profile=args.profile,
             installation_token_seconds=args.installation_token_seconds,
+            latency={
+                "mergeability_seconds": args.mergeability_seconds,
+                "run_list_lag_seconds": args.run_list_lag_seconds,
+            },
         )
 
 

@@ -30,6 +30,7 @@ def serve(
     ci_start_seconds: float | None = None,
     profile: str | None = None,
     installation_token_seconds: float | None = None,
+    latency: dict[str, float | None] | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -46,6 +47,8 @@ def serve(
     )
     if installation_token_seconds is not None:
         sandbox.update_settings({"installation_token_seconds": installation_token_seconds})
+    if latency:
+        sandbox.update_settings(dict(latency))
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 

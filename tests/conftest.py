@@ -53,12 +53,19 @@ def ts_client(ts_env: WorkflowEnvironment) -> Client:
     return ts_env.client
 
 
+# The sandbox's latency model in integration tests (sandbox/README.md, "GitHub's timing"): check runs
+# appear 0.1 s after a push (its default), mergeability is unknown for a moment after a push, and a new
+# run is listed a moment after the dispatch. Unit tests of the activities keep it at zero.
+INTEGRATION_LATENCY = {"mergeability_seconds": 0.3, "run_list_lag_seconds": 0.5}
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh sandbox GitHub with the default seed, on a free port, in a thread of this process.
 
     It plays github.com unless a test asks for another profile (sandbox/profiles.py) with
     `@pytest.mark.parametrize("sandbox", ["github.com", "ghes-3.19"], indirect=True)`.
+    In integration tests it has GitHub's timing, shortened (INTEGRATION_LATENCY).
     Every answer it gives is checked against GitHub's OpenAPI description (tests/github-rest/) in a
     background thread; the test fails at teardown with the first violations.
     """
@@ -72,6 +79,9 @@ def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
         validate=contract().check,
         profile=getattr(request, "param", None),
     ) as handle:
+        if "integration" in request.node.path.parts:
+            # GitHub's timing, shortened: the product meets "still computing" and "not listed yet".
+            handle.set_settings(**INTEGRATION_LATENCY)
         yield handle
         problems = handle.contract_violations()
     if problems:

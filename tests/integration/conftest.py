@@ -25,6 +25,7 @@ from hotfix.settings import WorkerSettings
 from sandbox import apps
 from sandbox.seed import APP, APP_ID, default_seed
 from sandbox.testing import running_sandbox
+from tests.conftest import INTEGRATION_LATENCY
 from tests.sandbox.contract import contract
 from worker import build_worker
 from workflows.hotfix import HotfixWorkflow
@@ -126,6 +127,7 @@ def seeded_sandbox(state: Path, change: Callable[[dict[str, Any]], None]) -> Ite
     with running_sandbox(
         state / "sandbox-state", seed, ci_seconds=0.2, deploy_seconds=0.3, validate=contract().check
     ) as handle:
+        handle.set_settings(**INTEGRATION_LATENCY)
         yield handle
         problems = handle.contract_violations()
     if problems:

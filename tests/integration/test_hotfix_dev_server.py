@@ -221,7 +221,9 @@ async def test_a_rejected_deployment_waits_for_retry_deploy_and_the_rerun_deploy
     rejected_run = status.run_id
     await asyncio.to_thread(humans.approve_deployment, rejected_run, state="rejected")
     status = await wait_for(handle, lambda s: s.step == Step.DEPLOY_FAILED, "deploy_failed")
-    assert not prod_deployments(sandbox)[0].ref.startswith("prod/hotfix/"), "nothing deployed"
+    # GitHub made a Deployment when the run began to wait; the rejection failed it: nothing ran.
+    rejected = prod_deployments(sandbox)[0]
+    assert rejected.ref.startswith("prod/hotfix/") and rejected.get_statuses()[0].state == "failure"
 
     await handle.signal("retry_deploy", RetryDeploySignal(by="dev-1"))
     status = await wait_for(

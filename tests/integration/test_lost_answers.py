@@ -156,7 +156,16 @@ async def test_a_second_run_made_by_a_late_answer_is_cancelled_and_named(
     await asyncio.to_thread(humans.approve_pull_request, status.pull_request.number)
     status = await wait_for(handle, lambda s: any("cancelled deploy run" in w for w in s.warnings), "strays")
     repo = sandbox.github().get_repo(REPO)
-    runs = {run.id: run for run in repo.get_workflow("deploy.yml").get_runs(branch=status.prod_branch)}
+
+    def listed() -> dict[int, Any]:
+        return {run.id: run for run in repo.get_workflow("deploy.yml").get_runs(branch=status.prod_branch)}
+
+    runs = listed()
+    for _ in range(50):  # GitHub lists a new run a moment after it exists (the sandbox's latency)
+        if len(runs) == 2:
+            break
+        await asyncio.sleep(0.1)
+        runs = listed()
     assert len(runs) == 2 and status.run_id in runs
     (stray,) = set(runs) - {status.run_id}
     assert any(f"cancelled deploy run {stray}:" in w for w in status.warnings)
