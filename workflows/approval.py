@@ -12,7 +12,12 @@ from functools import partial
 
 from temporalio import workflow
 
-from workflows.versions import EVERY_WAIT_NAMED, REQUIRED_CHECKS_FROM_RULES, REVIEWED_COMMIT_ONLY
+from workflows.versions import (
+    CHECKS_OF_THE_PR_BEFORE_MERGE,
+    EVERY_WAIT_NAMED,
+    REQUIRED_CHECKS_FROM_RULES,
+    REVIEWED_COMMIT_ONLY,
+)
 from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
@@ -38,6 +43,8 @@ with workflow.unsafe.imports_passed_through():
 class ApprovalSteps(Waiting):
     _noted_approvals: list[str]  # ignored approvals already named in a PR comment
     _fix_authors: list[str]  # who wrote or committed the PR's commits, at the last look
+    _required_checks: list[RequiredCheck] | None = None  # what the prod branch's rules require
+    _pr_checks_passed: str | None = None  # the PR head whose own checks passed
 
     async def _wait_for_green_checks(self) -> None:
         self._set_step(Step.TESTS)
@@ -50,6 +57,7 @@ class ApprovalSteps(Waiting):
             )
             required = list(rules.required_checks)
             self._status.required_checks = [c.context for c in required]
+            self._required_checks = required
         wanted = ", ".join(self._status.required_checks) or "every check"
         self._await_who(f"{wanted} on {self._status.work_branch} to pass", [self._request.requested_by])
         deadline = workflow.now() + (
@@ -178,6 +186,11 @@ class ApprovalSteps(Waiting):
                     review.requested_reviewers or list(self._settings.approvers),
                 )
             return None
+        if workflow.patched(CHECKS_OF_THE_PR_BEFORE_MERGE) and self._pr_checks_passed != review.head_sha:
+            if await self._pr_checks_green(pr, review):
+                # Look at the review again: it may have changed while the checks ran.
+                self._pr_checks_passed = review.head_sha
+            return LOOK_AGAIN
         # Merge exactly the head GitHub showed as approved; a newer head waits for a new look.
         merged = await self._act(
             PullRequestActivities.merge_pull_request,
@@ -195,6 +208,41 @@ class ApprovalSteps(Waiting):
         self._status.message = f"merge of PR #{pr.number} refused: {merged.message}; send recheck when fixed"
         self._publish()
         return None
+
+    async def _pr_checks_green(self, pr: PullRequestRef, review: ReviewObservation) -> bool:
+        """The checks CI ran on the PR itself (Actions' `pull_request` runs, besides the push's) have
+        passed on the approved head, by the same rules as step 4; False: they failed, and the hotfix
+        waits for a fix with green checks and a new approval."""
+        sha = review.head_sha
+        self._status.message = f"PR #{pr.number} approved; waiting for every check on {sha[:12]} to finish"
+        self._publish()
+        checks = await self._poll(
+            GitHubWaits.wait_checks,
+            lambda fresh: WaitChecksInput(
+                repository=self._request.repository,
+                ref=sha,
+                required=self._required_checks,
+                poll_interval=self._settings.poll_interval,
+            ),
+            deadline=workflow.now() + self._settings.tests_timeout,
+            what="green checks on the PR",
+        )
+        if checks.conclusion == "success":
+            return True
+        note = (
+            f"Checks failed on PR #{pr.number} at {sha[:12]} ({', '.join(checks.failed) or 'unknown'}) after "
+            f"the approval: the hotfix waits for a fix pushed to `{self._status.work_branch}`, green "
+            "checks and an approval of the new head before merging."
+        )
+        self._status.message = note
+        await self._act(
+            PullRequestActivities.comment,
+            CommentInput(repository=self._request.repository, number=pr.number, body=note),
+        )
+        await self._wait_for_green_checks()
+        self._set_step(Step.APPROVAL)
+        self._await_who(f"an approving review of {self._status.tested_sha or ''} on PR #{pr.number}", [])
+        return False
 
     def _approval_input(self, required: int, last: ReviewObservation | None) -> WaitReviewInput:
         number = self._require(self._status.pull_request).number

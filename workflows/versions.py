@@ -47,6 +47,10 @@ QUEUED_REJOINS_VANISHED_LANE = "queued-rejoins-vanished-lane"
 # and 2 x the poll interval + 1 min (polls).
 HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
 
+# 9 (round 3): before merging an approved PR, the checks CI ran on the PR itself (Actions' pull_request
+# runs, besides the push's) must have passed on its head, by step 4's rules.
+CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -55,6 +59,7 @@ ALL = (
     EVERY_WAIT_NAMED,
     QUEUED_REJOINS_VANISHED_LANE,
     HEARTBEATS_NOTICE_A_DEAD_WORKER,
+    CHECKS_OF_THE_PR_BEFORE_MERGE,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

@@ -23,15 +23,23 @@ def app_id(sb: Sandbox, slug: str | None) -> int | None:
     return None if app is None else int(app["id"])
 
 
-def suite_for(repo: Record, sha: str, app: str) -> Record | None:
+def suite_for(repo: Record, sha: str, app: str, event: str = "push") -> Record | None:
+    """The app's suite on `sha` for `event`: Actions makes one per workflow run, so a commit pushed and
+    then proposed in a PR has a `push` suite and a `pull_request` suite."""
     return next(
-        (s for s in repo.setdefault("check_suites", {}).values() if s["head_sha"] == sha and s["app"] == app),
+        (
+            s
+            for s in repo.setdefault("check_suites", {}).values()
+            if s["head_sha"] == sha and s["app"] == app and s.get("event", "push") == event
+        ),
         None,
     )
 
 
-def ensure_suite(sb: Sandbox, repo: Record, sha: str, app: str, branch: str | None) -> Record:
-    suite = suite_for(repo, sha, app)
+def ensure_suite(
+    sb: Sandbox, repo: Record, sha: str, app: str, branch: str | None, event: str = "push"
+) -> Record:
+    suite = suite_for(repo, sha, app, event)
     if suite is None:
         now = time.time()
         repo.setdefault("check_suites", {})
@@ -46,6 +54,7 @@ def ensure_suite(sb: Sandbox, repo: Record, sha: str, app: str, branch: str | No
             before=None,
             created_at=now,
             updated_at=now,
+            event=event,
         )
     return suite
 
@@ -60,9 +69,10 @@ def create_run(
     status: str = "queued",
     conclusion: str | None = None,
     branch: str | None = None,
+    event: str = "push",
 ) -> Record:
     now = time.time()
-    suite = ensure_suite(sb, repo, sha, app, branch)
+    suite = ensure_suite(sb, repo, sha, app, branch, event)
     run = sb.store.add(
         repo,
         "check_runs",

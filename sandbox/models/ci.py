@@ -27,14 +27,20 @@ def specs(repo: Record) -> list[Record]:
     return list((repo.get("ci") or {}).get("checks") or DEFAULT_CHECKS)
 
 
-def start(sb: Sandbox, repo: Record, sha: str, branch: str | None = None) -> None:
-    if checks.suite_for(repo, sha, ACTIONS_APP) is not None:
+def events(repo: Record) -> list[str]:
+    """What the repository's CI runs on (`ci.events` in the seed): a push, and by default also a PR's
+    head (`pull_request`), as an Actions workflow with `on: [push, pull_request]` does."""
+    return list((repo.get("ci") or {}).get("events") or ["push", "pull_request"])
+
+
+def start(sb: Sandbox, repo: Record, sha: str, branch: str | None = None, event: str = "push") -> None:
+    if event not in events(repo) or checks.suite_for(repo, sha, ACTIONS_APP, event) is not None:
         return
-    checks.ensure_suite(sb, repo, sha, ACTIONS_APP, branch)
+    checks.ensure_suite(sb, repo, sha, ACTIONS_APP, branch, event)
     for index, spec in enumerate(specs(repo)):
         delay = spec.get("start_after")
         delay = sb.ci_start_seconds if delay is None else float(delay)
-        sb.schedule("ci_start", repo, index, delay, sha=sha, branch=branch)
+        sb.schedule("ci_start", repo, index, delay, sha=sha, branch=branch, event=event)
 
 
 @timer("ci_start")
@@ -44,7 +50,14 @@ def _start_run(sb: Sandbox, repo: Record, t: Record) -> None:
         return
     spec = all_specs[t["target"]]
     run = checks.create_run(
-        sb, repo, t["sha"], spec["name"], ACTIONS_APP, status="in_progress", branch=t.get("branch")
+        sb,
+        repo,
+        t["sha"],
+        spec["name"],
+        ACTIONS_APP,
+        status="in_progress",
+        branch=t.get("branch"),
+        event=t.get("event", "push"),
     )
     duration = spec.get("duration")
     sb.schedule(

@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox import errors, identity
 from sandbox.core import Sandbox
-from sandbox.models import codeowners, gate, permissions, refs, repo_rules
+from sandbox.models import ci, codeowners, gate, permissions, refs, repo_rules
 from sandbox.state import Record
 
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -165,6 +165,8 @@ def open_pull(
     repo["pulls"][str(number)] = pr
     if not draft:
         _request_code_owners(sb, repo, pr)
+    # Actions runs the PR's workflows on its head (`pull_request`), besides the push's.
+    ci.start(sb, repo, head_sha, head, event="pull_request")
     sb.store.touch()
     return pr
 

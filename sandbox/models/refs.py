@@ -38,6 +38,7 @@ def _pushed_to_head(sb: Sandbox, repo: Record, branch: str, sha: str) -> None:
     for pr in repo["pulls"].values():
         if pr["state"] == "open" and pr["head"] == branch:
             pr["head_sha"] = sha
+            ci.start(sb, repo, sha, branch, event="pull_request")
             if gate.dismisses_stale(repo, pr["base"]):
                 reviews.dismiss(sb, repo, pr)
 

@@ -292,7 +292,8 @@ class FakeActivities:
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
         self._called("wait_checks")
-        head = self.gh.branches[input.ref]
+        # A branch, or a commit (the PR's head before the merge).
+        head = self.gh.branches.get(input.ref, input.ref)
         state = self.gh.checks.get(head, "success")
         if head == input.not_sha or state == "pending":
             raise not_yet("checks", input.poll_interval)

@@ -136,6 +136,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "lane_watch": lane_watch,
     # Recorded after `heartbeats-notice-a-dead-worker`: one look per poll attempt, short heartbeats.
     "dead_worker": partial(happy_path, description="dead worker noticed"),
+    # Recorded after `checks-of-the-pr-before-merge`: the PR's own checks waited for before the merge.
+    "pr_checks": partial(happy_path, description="checks of the pr"),
 }
 
 

@@ -41,6 +41,7 @@ PATCHES: dict[str, set[str]] = {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+        versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
     },
     "lane_watch": {
         versions.ABORT_INTERRUPTS_ACTIONS,
@@ -49,6 +50,12 @@ PATCHES: dict[str, set[str]] = {
         versions.REVIEWED_COMMIT_ONLY,
     },
     "dead_worker": set(versions.ALL)
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+    },
+    "pr_checks": set(versions.ALL)
     - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
 }
 
