@@ -4,6 +4,7 @@ asks Temporal to look again one poll interval later (a benign "not yet")."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from hotfix.models import (
     FindBaseInput,
     OpenPullRequestInput,
     ReviewState,
+    RunInput,
     WaitChecksInput,
     WaitReviewInput,
     WaitRunInput,
@@ -250,3 +252,45 @@ async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
         seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
     assert seen.conclusion == "failure"
     assert seen.rejected is (state == "rejected")
+
+
+@pytest.mark.parametrize("order", ["oldest first", "newest first"])
+async def test_a_run_rejected_then_rerun_and_approved_reads_the_same_whatever_the_order_of_its_reviews(
+    acts: Activities, waits: GitHubWaits, sandbox: Any, order: str
+) -> None:
+    # GitHub documents no order for a run's reviews and gives them no time: reading "the last one"
+    # as the decision would call this deployed run rejected whenever GitHub lists newest first.
+    base = _repo(sandbox).get_git_ref("heads/main").object.sha
+    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
+    ref = run(
+        acts.dispatch_deploy,
+        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
+    )
+    requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
+    _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
+    pending = f"/repos/{REPO}/actions/runs/{ref.run_id}/pending_deployments"
+
+    def review(state: str) -> None:
+        for _ in range(100):
+            if requester.requestJsonAndCheck("GET", pending)[1]:
+                break
+            time.sleep(0.05)
+        requester.requestJsonAndCheck(
+            "POST", pending, input={"environment_ids": [env["id"]], "state": state, "comment": state}
+        )
+
+    await asyncio.to_thread(review, "rejected")
+    run(acts.rerun_failed_jobs, RunInput(repository=REPO, run_id=ref.run_id))
+    await asyncio.to_thread(review, "approved")
+    arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
+    seen = await looked_until(waits.wait_run, arg)
+    while seen.status != "completed":
+        seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
+    _, reviews = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/actions/runs/{ref.run_id}/approvals")
+    assert [r["state"] for r in reviews] == ["rejected", "approved"]
+    if order == "newest first":
+        sandbox.add_fault(
+            "GET", rf"/repos/{REPO}/actions/runs/{ref.run_id}/approvals", status=200, body=reviews[::-1]
+        )
+    seen = await looked_until(waits.wait_run, arg)
+    assert (seen.conclusion, seen.rejected, seen.approved_by) == ("success", False, ["prod-reviewer-1"])
