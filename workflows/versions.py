@@ -41,6 +41,10 @@ LANE_PROBES_ON_JOIN = "lane-probes-on-join"
 # outside is re-joined, in the order the hotfixes first joined, behind the one granted before.
 QUEUED_REJOINS_VANISHED_LANE = "queued-rejoins-vanished-lane"
 
+# 8 (round 3, issue #16): the hotfix keeps its status in its memo, written at the end of each workflow
+# task that changed it, so `starter.py status` reads it from Temporal without waiting for a worker.
+STATUS_IN_MEMO = "status-in-memo"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -48,6 +52,7 @@ ALL = (
     REQUIRED_CHECKS_FROM_RULES,
     EVERY_WAIT_NAMED,
     QUEUED_REJOINS_VANISHED_LANE,
+    STATUS_IN_MEMO,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

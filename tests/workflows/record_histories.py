@@ -134,6 +134,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     # Recorded after `every-wait-has-a-deadline-and-reminders`.
     "every_wait": partial(happy_path, description="every wait named"),
     "lane_watch": lane_watch,
+    # Recorded after `status-in-memo`: the happy path writing its status to the memo.
+    "status_in_memo": partial(happy_path, description="status in memo"),
 }
 
 

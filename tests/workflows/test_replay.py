@@ -37,13 +37,15 @@ PATCHES: dict[str, set[str]] = {
         versions.REQUIRED_CHECKS_FROM_RULES,
     },
     "every_wait": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.STATUS_IN_MEMO},
     "lane_watch": {
         versions.ABORT_INTERRUPTS_ACTIONS,
         versions.EVERY_WAIT_NAMED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.REVIEWED_COMMIT_ONLY,
     },
+    "status_in_memo": set(versions.ALL)
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
 }
 
 
