@@ -90,11 +90,19 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep):
         memo = asyncio.create_task(self._keep_status_in_memo())
         workflow.upsert_search_attributes([search_attributes.REPOSITORY.value_set(request.repository)])
         try:
-            return await self._runbook(request)
-        finally:
-            # The last status, written before the workflow ends (its result, failure or cancellation).
-            self._write_memo()
-            memo.cancel()
+            result = await self._runbook(request)
+        except GeneratorExit:
+            raise  # evicted from a worker's cache: the hotfix goes on, there is nothing to write
+        except BaseException:
+            self._last_memo(memo)  # failed or cancelled: its last status
+            raise
+        self._last_memo(memo)
+        return result
+
+    def _last_memo(self, keeper: asyncio.Task[None]) -> None:
+        """The last status, written before the workflow ends, and the memo keeper stopped."""
+        self._write_memo()
+        keeper.cancel()
 
     async def _runbook(self, request: HotfixRequest) -> HotfixResult:
         try:
