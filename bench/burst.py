@@ -59,7 +59,7 @@ from worker_memory import (
 )
 
 from cli.context import CliError
-from cli.lookup import read_status
+from cli.lookup import no_worker_note, read_status
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
 from local.humans import Humans
 from sandbox.seed import BOT_TOKEN
@@ -91,10 +91,13 @@ def percentiles(values: list[float]) -> str:
 
 
 async def cli_status(client: Client, handle: Any) -> HotfixStatus:
-    """What `starter.py status ID` does: describe the hotfix, then read its status (cli/lookup.py:
-    from the memo, so Temporal answers without a worker; older hotfixes fall back to the query)."""
+    """What `starter.py status ID` does (cli/watching.py): describe the hotfix, read its status
+    (cli/lookup.py: from the memo, so Temporal answers without a worker; older hotfixes fall back to
+    the query), and ask whether a worker polls its task queue (for the note when none does)."""
     description = await handle.describe()
-    return await read_status(client, handle, description)
+    status = await read_status(client, handle, description)
+    await no_worker_note(client, description)
+    return status
 
 
 async def timed_status(probe: Probe, client: Client, handle: Any) -> HotfixStatus | None:
@@ -356,6 +359,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                     result["burst_query_max"] = max(burst_queries, default=float("nan"))
                     result["burst_query_pct"] = percentiles(burst_queries)
                     result["burst_query_n"] = len(burst_queries)
+                    result["burst_query_over_1s"] = sum(1 for q in burst_queries if q > 1.0)
                     result["burst_query_failures"] = probe.query_failures
                     await asyncio.sleep(5.0)
                     result["rss"] = [await sample_rss(p.pid) for p in procs]
@@ -407,8 +411,9 @@ def report(data: dict[str, Any], write: bool) -> None:
         ("all waiting (half at changes, half at PR approval)", f"{data['settled']}: {dict(data['steps'])}"),
         ("seconds until all wait", f"{data['wait_seconds']:.0f}"),
         ("worker RSS with all waiting (MiB)", rss),
-        ("slowest `starter.py status` read during the burst (s; describe + memo)", f"{data['burst_query_max']:.2f} of {data['burst_query_n']}"),  # noqa: E501
-        ("`status` reads during the burst: percentiles (s)", data.get("burst_query_pct", "-")),
+        ("slowest `starter.py status` read during the burst (s; describe, memo, pollers)", f"{data['burst_query_max']:.2f} of {data['burst_query_n']}"),  # noqa: E501
+        ("`status` reads during the burst: percentiles (s); over 1 s",
+         f"{data.get('burst_query_pct', '-')}; {data.get('burst_query_over_1s', '-')}"),
         ("status reads failed or over 30 s", str(data["burst_query_failures"])),
         ("the `status` query itself during the burst (a worker answers): slowest (s), percentiles",
          f"{data['burst_raw_max']:.2f} of {data['burst_raw_n']}; {data['burst_raw_pct']}; "
