@@ -11,8 +11,10 @@ that changes). Even-numbered hotfixes are left at step 3 (waiting for `changes_r
 ones get a pushed change and reach step 6 (PR approval, a polling activity). Once all wait, the
 humans act on every hotfix (local.humans.play_happy_path) until all are done.
 
-Figures: seconds until all wait; worker RSS with all waiting; the slowest `status` query answer
-during the burst (one random hotfix asked every second, and every query `drive` makes); activity
+Figures: seconds until all wait; worker RSS with all waiting; the slowest `status` read during the
+burst, as `starter.py status` reads it (describe: the memo; then the pollers), for one random hotfix
+every second and every look `drive` takes, and beside it the `status` query itself (one random
+hotfix a second; a worker answers it); the bot's writes (count, spacing) from the sandbox log; activity
 timeouts (ActivityTaskTimedOut events in every hotfix's history); the longest run of failing answers
 of each worker's GET /healthz, sampled every second for the whole run; the sandbox's slowest answer
 (answered - arrived, from its request log); and with several workers, how the work spread (activity
@@ -94,13 +96,12 @@ def percentiles(values: list[float]) -> str:
 
 
 async def cli_status(client: Client, handle: Any) -> HotfixStatus:
-    """What `starter.py status ID` does (cli/watching.py): describe the hotfix, then at once read its
-    status (cli/lookup.py: from the memo, so Temporal answers without a worker; older hotfixes fall
-    back to the query) and ask whether a worker polls its task queue (for the note when none does)."""
+    """What `starter.py status ID` does (cli/watching.py): describe the hotfix, read its status
+    (cli/lookup.py: from the memo, so Temporal answers without a worker; older hotfixes fall back to
+    the query), and ask whether a worker polls its task queue (for the note when none does)."""
     description = await handle.describe()
-    status, _ = await asyncio.gather(
-        read_status(client, handle, description), no_worker_note(client, description)
-    )
+    status = await read_status(client, handle, description)
+    await no_worker_note(client, description)
     return status
 
 

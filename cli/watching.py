@@ -37,11 +37,8 @@ def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
     async def go() -> tuple[HotfixStatus, WorkflowExecutionDescription, str | None]:
         client = await ctx.client()
         handle, description = await resolve(client, ctx, workflow_id)
-        # Both answered by Temporal alone (the memo, the task queue's pollers): ask at once.
-        current, no_worker = await asyncio.gather(
-            read_status(client, handle, description), no_worker_note(client, description)
-        )
-        return current, description, no_worker
+        current = await read_status(client, handle, description)
+        return current, description, await no_worker_note(client, description)
 
     current, description, no_worker = run(ctx, go)
     worker = ([no_worker] if no_worker else []) + worker_notes(description)
