@@ -44,10 +44,11 @@ async def test_no_slot_is_given_while_the_github_threads_are_behind() -> None:
     assert supplier.try_reserve_slot(CTX) is not None
 
 
-# Thirty one-write activities at once, each with 4 s to close, at a write gate of one write per 0.2 s
-# on two GitHub threads: the last write comes about 6 s after the first. Taken all at once (what a
-# worker did before), the later ones wait out their timeout inside the worker.
-WRITES, TIMEOUT, INTERVAL = 30, 4.0, 0.2
+# Forty one-write activities at once, each with 6 s to close, at a write gate of one write per 0.2 s
+# on two GitHub threads: the last write comes about 8 s after the first. Taken all at once (what a
+# worker did before), the later ones wait out their timeout inside the worker; under backpressure
+# one waits behind at most about 2 + 2 + 5 others (backlog, threads, pre-reserved pollers): ~2 s.
+WRITES, TIMEOUT, INTERVAL = 40, 6.0, 0.2
 
 
 async def burst(env: WorkflowEnvironment, sandbox: Any, unique: str, *, backpressure: bool) -> int:
