@@ -26,12 +26,15 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
+    FixedSizeSlotSupplier,
     Interceptor,
     Worker,
+    WorkerTuner,
 )
 
 from hotfix.settings import WorkerSettings
 from service import logs as hotfix_logging
+from service.backpressure import Backlog, GitHubBackpressure
 from service.health import Watchdog
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
@@ -49,6 +52,8 @@ SYNC_ACTIVITY_THREADS = 32
 GRACEFUL_SHUTDOWN = timedelta(seconds=WorkerSettings.model_fields["shutdown_grace"].default)
 FORCED_EXIT_MARGIN = 5.0
 HEARTBEAT_THROTTLE = timedelta(seconds=2)
+# Workflow task (and local activity, Nexus) slots: the SDK's own default.
+SDK_DEFAULT_SLOTS = 100
 
 log = structlog.get_logger("worker")
 
@@ -99,8 +104,8 @@ def build_worker(
 
     queue = task_queue or settings.task_queue
     if activities is None:
-        github = github_client if github_client is not None else make_github_client(settings)
-        activities = github_activities(github)
+        github_client = github_client if github_client is not None else make_github_client(settings)
+        activities = github_activities(github_client)
     lane = lane_activities(client, queue)
     if activity_executor is None and not all(inspect.iscoroutinefunction(fn) for fn in activities):
         activity_executor = ThreadPoolExecutor(SYNC_ACTIVITY_THREADS, "sync-activity")
@@ -110,13 +115,29 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[*activities, *lane],
         activity_executor=activity_executor,
-        max_concurrent_activities=settings.max_concurrent_activities,
+        tuner=tuner(settings, getattr(github_client, "threads", None)),
         max_cached_workflows=settings.max_cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=settings.shutdown_grace),
         # A poll learns it was cancelled (a nudge, an abort) only when a heartbeat reaches the server;
         # the SDK's default throttle of up to 60 s left cancelled polls calling GitHub that long.
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         interceptors=[ActivityLogContext()],
+    )
+
+
+def tuner(settings: WorkerSettings, threads: Backlog | None) -> WorkerTuner:
+    """The worker's slots: activities under GitHub backpressure (service/backpressure.py) when it has
+    GitHub threads, `max_concurrent_activities` of them at most; the SDK's defaults for the rest."""
+    activities: FixedSizeSlotSupplier | GitHubBackpressure = (
+        FixedSizeSlotSupplier(settings.max_concurrent_activities)
+        if threads is None
+        else GitHubBackpressure(settings.max_concurrent_activities, threads, settings.github_backlog)
+    )
+    return WorkerTuner.create_composite(
+        workflow_supplier=FixedSizeSlotSupplier(SDK_DEFAULT_SLOTS),
+        activity_supplier=activities,
+        local_activity_supplier=FixedSizeSlotSupplier(SDK_DEFAULT_SLOTS),
+        nexus_supplier=FixedSizeSlotSupplier(SDK_DEFAULT_SLOTS),
     )
 
 
@@ -199,6 +220,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 health_port=settings.health_port,
                 github_threads=settings.github_threads,
                 max_concurrent_activities=settings.max_concurrent_activities,
+                github_backlog=settings.github_backlog,
             )
             await stop.wait()
             watchdog.waiting_for = "nothing: the worker is stopping"

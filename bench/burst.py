@@ -11,8 +11,10 @@ that changes). Even-numbered hotfixes are left at step 3 (waiting for `changes_r
 ones get a pushed change and reach step 6 (PR approval, a polling activity). Once all wait, the
 humans act on every hotfix (local.humans.play_happy_path) until all are done.
 
-Figures: seconds until all wait; worker RSS with all waiting; the slowest `status` query answer
-during the burst (one random hotfix asked every second, and every query `drive` makes); activity
+Figures: seconds until all wait; worker RSS with all waiting; the slowest `status` read during the
+burst, as `starter.py status` reads it (describe: the memo; then the pollers), for one random hotfix
+every second and every look `drive` takes, and beside it the `status` query itself (one random
+hotfix a second; a worker answers it); the bot's writes (count, spacing) from the sandbox log; activity
 timeouts (ActivityTaskTimedOut events in every hotfix's history); the longest run of failing answers
 of each worker's GET /healthz, sampled every second for the whole run; the sandbox's slowest answer
 (answered - arrived, from its request log); and with several workers, how the work spread (activity
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -56,17 +60,24 @@ from worker_memory import (
     write_seed,
 )
 
+from cli.context import CliError
+from cli.lookup import no_worker_note, read_status
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
 from local.humans import Humans
 from sandbox.seed import BOT_TOKEN
+
+# The benchmark's write spacing (production: 1 s); see the module's docstring.
+DEFAULT_WRITE_INTERVAL = 0.02
 
 
 @dataclass
 class Probe:
     """Latencies of status queries and health answers, gathered while the run goes on."""
 
-    query_seconds: list[float] = field(default_factory=list)
+    query_seconds: list[float] = field(default_factory=list)  # `starter.py status`'s way (memo)
     query_failures: int = 0
+    raw_seconds: list[float] = field(default_factory=list)  # the `status` query (a worker answers)
+    raw_failures: int = 0
     health_streak: dict[int, int] = field(default_factory=dict)  # port -> longest failing streak (s)
     health_failures: dict[int, int] = field(default_factory=dict)
     health_said: list[str] = field(default_factory=list)  # what each failing sample was
@@ -84,15 +95,36 @@ def percentiles(values: list[float]) -> str:
     return f"median {at(0.5):.2f}, p95 {at(0.95):.2f}, p99 {at(0.99):.2f}"
 
 
-async def timed_status(probe: Probe, handle: Any) -> HotfixStatus | None:
+async def cli_status(client: Client, handle: Any) -> HotfixStatus:
+    """What `starter.py status ID` does (cli/watching.py): describe the hotfix, read its status
+    (cli/lookup.py: from the memo, so Temporal answers without a worker; older hotfixes fall back to
+    the query), and ask whether a worker polls its task queue (for the note when none does)."""
+    description = await handle.describe()
+    status = await read_status(client, handle, description)
+    await no_worker_note(client, description)
+    return status
+
+
+async def timed_status(probe: Probe, client: Client, handle: Any) -> HotfixStatus | None:
     asked = time.monotonic()
     try:
-        status = await asyncio.wait_for(_status_of(handle), 30)
-    except (RPCError, TimeoutError):
+        status = await asyncio.wait_for(cli_status(client, handle), 30)
+    except (RPCError, TimeoutError, CliError):
         probe.query_failures += 1
         return None
     probe.query_seconds.append(time.monotonic() - asked)
     return status
+
+
+async def timed_query(probe: Probe, handle: Any) -> None:
+    """The `status` query itself, answered by a worker: measured alongside, for comparison."""
+    asked = time.monotonic()
+    try:
+        await asyncio.wait_for(_status_of(handle), 30)
+    except (RPCError, TimeoutError):
+        probe.raw_failures += 1
+        return
+    probe.raw_seconds.append(time.monotonic() - asked)
 
 
 async def watch_health(probe: Probe, ports: list[int], stop: asyncio.Event) -> None:
@@ -115,11 +147,12 @@ async def watch_health(probe: Probe, ports: list[int], stop: asyncio.Event) -> N
                 await asyncio.wait_for(stop.wait(), 1.0)
 
 
-async def ask_random(probe: Probe, hotfixes: list[Hotfix], stop: asyncio.Event) -> None:
+async def ask_random(probe: Probe, client: Client, hotfixes: list[Hotfix], stop: asyncio.Event) -> None:
     rng = random.Random(16)
     while not stop.is_set():
         if hotfixes:
-            await timed_status(probe, rng.choice(hotfixes).handle)
+            handle = rng.choice(hotfixes).handle
+            await asyncio.gather(timed_status(probe, client, handle), timed_query(probe, handle))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -151,7 +184,7 @@ async def finish(client: Client, hotfixes: list[Hotfix], humans_for: Any, within
         while time.monotonic() < deadline:
             async with gate:
                 try:
-                    status = await _status_of(h.handle)
+                    status = await cli_status(client, h.handle)
                     if status.step.terminal:
                         ended[status.step.value] += 1
                         return
@@ -211,6 +244,24 @@ def doubles(log: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def write_spacing(log: list[dict[str, Any]], settled_at: float) -> dict[str, Any]:
+    """The bot's writes from the sandbox's request log: how many, and the gaps between one write's
+    answer and the next write's arrival (the gate spaces them `interval` apart, one at a time)."""
+    verbs = ("POST", "PATCH", "PUT", "DELETE")
+    mine = (r for r in log if r.get("user") == "hotfix-bot" and r["method"] in verbs)
+    writes = sorted(mine, key=lambda r: r["timestamp"])
+    gaps = [b["timestamp"] - a.get("answered", a["timestamp"]) for a, b in itertools.pairwise(writes)]
+    overlapping = sum(1 for g in gaps if g < 0)
+    took = [r["answered"] - r["timestamp"] for r in writes if "answered" in r]
+    return {
+        "count": len(writes),
+        "until_waiting": sum(1 for r in writes if r["timestamp"] <= settled_at),
+        "min_gap": min(gaps, default=float("nan")),
+        "overlapping": overlapping,
+        "mean_seconds": sum(took) / len(took) if took else float("nan"),
+    }
+
+
 def spread(logs: list[Path]) -> list[int]:
     """Activity log lines (anything an activity logged) per worker."""
     counts = []
@@ -222,6 +273,17 @@ def spread(logs: list[Path]) -> list[int]:
                     n += 1
         counts.append(n)
     return counts
+
+
+def precompile() -> None:
+    """Bytecode for the project's modules, as `pip install` leaves it in the worker's image.
+
+    The workflow sandbox imports the workflow modules afresh for every new workflow; without cached
+    bytecode (PYTHONDONTWRITEBYTECODE=1 and an editable install, as on this machine) each of the
+    burst's 2,000 new workflows compiled them from source, about half the worker's CPU at the start.
+    """
+    for room in ("hotfix", "workflows", "activities", "service", "cli"):
+        compileall.compile_dir(str(ROOT / room), quiet=1)
 
 
 async def run(count: int, workers: int, write_interval: float, budget: float) -> dict[str, Any]:
@@ -238,6 +300,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
             "--port", str(port), "--state-dir", str(tmp / "state"),
             "--seed", str(seed), "--ci-seconds", "0.5", "--deploy-seconds", "1",
         ]  # fmt: skip
+        precompile()
         with process(sandbox_cmd, dict(os.environ), tmp / "sandbox.log", 10):
             await asyncio.to_thread(wait_http, f"{api_url}/meta", 600)
             async with dev_server() as env:
@@ -264,7 +327,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                     hotfixes: list[Hotfix] = []
                     background = [
                         asyncio.ensure_future(watch_health(probe, health_ports, stop)),
-                        asyncio.ensure_future(ask_random(probe, hotfixes, stop)),
+                        asyncio.ensure_future(ask_random(probe, env.client, hotfixes, stop)),
                     ]
                     humans: dict[str, Humans] = {}
 
@@ -287,14 +350,22 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                         f"{count} started in {result['start_seconds']:.0f} s; driving to their waits",
                         flush=True,
                     )
-                    settled, _ = await drive(hotfixes, humans_for, budget, partial(timed_status, probe))
+                    settled, _ = await drive(
+                        hotfixes, humans_for, budget, partial(timed_status, probe, env.client)
+                    )
                     result["settled"] = settled
+                    result["settled_at"] = time.time()
                     result["wait_seconds"] = time.monotonic() - started
                     result["steps"] = Counter(h.step.value for h in hotfixes)
                     burst_queries = list(probe.query_seconds)
+                    result["burst_raw_max"] = max(probe.raw_seconds, default=float("nan"))
+                    result["burst_raw_pct"] = percentiles(probe.raw_seconds)
+                    result["burst_raw_n"] = len(probe.raw_seconds)
+                    result["burst_raw_failures"] = probe.raw_failures
                     result["burst_query_max"] = max(burst_queries, default=float("nan"))
                     result["burst_query_pct"] = percentiles(burst_queries)
                     result["burst_query_n"] = len(burst_queries)
+                    result["burst_query_over_1s"] = sum(1 for q in burst_queries if q > 1.0)
                     result["burst_query_failures"] = probe.query_failures
                     await asyncio.sleep(5.0)
                     result["rss"] = [await sample_rss(p.pid) for p in procs]
@@ -311,6 +382,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                     stop.set()
                     await asyncio.gather(*background)
                     result["query_max"] = max(probe.query_seconds, default=float("nan"))
+                    result["raw_max"] = max(probe.raw_seconds, default=float("nan"))
                     result["timeouts"] = await timeouts(env.client, hotfixes)
                     log = await sandbox_log(api_url)
                     answered = [r["answered"] - r["timestamp"] for r in log if "answered" in r]
@@ -318,6 +390,7 @@ async def run(count: int, workers: int, write_interval: float, budget: float) ->
                     result["sandbox_max"] = max(answered, default=float("nan"))
                     result["sandbox_over_1s"] = sum(1 for a in answered if a > 1.0)
                     result["doubles"] = doubles(log)
+                    result["writes"] = write_spacing(log, result["settled_at"])
                     await terminate_all(env.client, hotfixes)
                 result["spread"] = spread(logs)
                 result["warnings"] = [count_warnings(log_path) for log_path in logs]
@@ -338,21 +411,30 @@ def report(data: dict[str, Any], write: bool) -> None:
         for key, n in w.items():
             # One line per kind: drop the run and task IDs the SDK core puts in its messages.
             warnings[re.sub(r"\b[0-9a-f]{8}-[0-9a-f-]{27}\S*", "<id>", key)] += n
+    w = data["writes"]
     rows = [
         ("hotfixes started together", f"{data['count']} on {data['workers']} worker(s)"),
         ("all waiting (half at changes, half at PR approval)", f"{data['settled']}: {dict(data['steps'])}"),
         ("seconds until all wait", f"{data['wait_seconds']:.0f}"),
         ("worker RSS with all waiting (MiB)", rss),
-        ("slowest status query during the burst (s)", f"{data['burst_query_max']:.2f} of {data['burst_query_n']}"),  # noqa: E501
-        ("status queries during the burst: percentiles (s)", data.get("burst_query_pct", "-")),
-        ("status queries failed or over 30 s", str(data["burst_query_failures"])),
+        ("slowest `starter.py status` read during the burst (s; describe, memo, pollers)", f"{data['burst_query_max']:.2f} of {data['burst_query_n']}"),  # noqa: E501
+        ("`status` reads during the burst: percentiles (s); over 1 s",
+         f"{data.get('burst_query_pct', '-')}; {data.get('burst_query_over_1s', '-')}"),
+        ("status reads failed or over 30 s", str(data["burst_query_failures"])),
+        ("the `status` query itself during the burst (a worker answers): slowest (s), percentiles",
+         f"{data['burst_raw_max']:.2f} of {data['burst_raw_n']}; {data['burst_raw_pct']}; "
+         f"{data['burst_raw_failures']} failed or over 30 s"),
         ("activity timeouts (whole run)", str(sum(data["timeouts"].values())) + f" {dict(data['timeouts'])}"),
         ("longest health-endpoint failure (s, sampled each second)", str(max(data["health_streak"].values()))),  # noqa: E501
         ("failing health samples", "; ".join(f"{k}: {v}" for k, v in data.get("health_said", {}).items()) or "none"),  # noqa: E501
         ("then all finished once the humans acted", f"{dict(data['ended'])} in {data['finish_seconds']:.0f} s"),  # noqa: E501
-        ("slowest status query over the whole run (s)", f"{data['query_max']:.2f}"),
+        ("slowest `status` read over the whole run (s); slowest query", f"{data['query_max']:.2f}; {data['raw_max']:.2f}"),  # noqa: E501
         ("sandbox: requests, slowest answer (s), answers over 1 s",
          f"{data['sandbox_requests']}, {data['sandbox_max']:.2f}, {data['sandbox_over_1s']}"),
+        ("bot writes: whole run, until all waited; mean answer (s); shortest gap (s), overlapping",
+         f"{w['count']}, {w['until_waiting']}; {w['mean_seconds']:.3f}; {w['min_gap']:.3f}, {w['overlapping']}"),  # noqa: E501
+        ("the same writes at the default 1 s spacing (one worker): until all wait, whole run (min)",
+         f"{w['until_waiting'] * (1 + w['mean_seconds']) / 60:.0f}, {w['count'] * (1 + w['mean_seconds']) / 60:.0f}"),  # noqa: E501
         ("activity log lines per worker", ", ".join(str(n) for n in data["spread"])),
         ("done twice", ", ".join(f"{k}: {v}" for k, v in data["doubles"].items())),
         ("worker log warnings/errors", f"{sum(warnings.values())} " + "; ".join(f"{k}: {v}" for k, v in warnings.most_common(4))),  # noqa: E501
@@ -367,14 +449,19 @@ def report(data: dict[str, Any], write: bool) -> None:
         ]
     )
     section = f"burst_{data['workers']}"
-    write_section(section, f"A burst of {data['count']} hotfixes on {data['workers']} worker(s)", body)
+    title = f"A burst of {data['count']} hotfixes on {data['workers']} worker(s)"
+    if (data["count"], data["write_interval"]) != (1000, DEFAULT_WRITE_INTERVAL):
+        # Another size or spacing gets a section of its own beside the 1,000-hotfix ones.
+        section = f"burst_{data['count']}_{data['workers']}_{data['write_interval']:g}"
+        title += f", writes {data['write_interval']:g} s apart"
+    write_section(section, title, body)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--write-interval", type=float, default=0.02)
+    parser.add_argument("--write-interval", type=float, default=DEFAULT_WRITE_INTERVAL)
     parser.add_argument("--budget", type=float, default=1500.0, help="seconds for each phase")
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = parser.parse_args()

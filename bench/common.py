@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from hotfix import naming  # noqa: E402
 from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
 from local import stack as devstack  # noqa: E402
 from local.environments import dev_server as dev_server  # noqa: E402 (re-exported for the bench scripts)
@@ -61,8 +62,14 @@ async def start_hotfix(
         day=DAY,
         settings=process(**overrides),
     )
+    workflow_id = f"hotfix/{repository}/bench-{unique}"
     return await client.start_workflow(
-        HotfixWorkflow.run, request, id=f"hotfix/{repository}/bench-{unique}", task_queue=task_queue
+        HotfixWorkflow.run,
+        request,
+        id=workflow_id,
+        task_queue=task_queue,
+        # As starter.py does: the status is readable (cli/lookup.py) before the first workflow task.
+        memo={naming.STATUS_MEMO: naming.initial_status(request, workflow_id)},
     )
 
 

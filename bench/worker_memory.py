@@ -12,7 +12,7 @@ the other half get their change pushed and are driven to step 6 (waiting for PR 
 `wait_review` polling activity that lives in the worker, default 30 s poll interval). The worker's
 RSS (/proc/PID/status VmRSS) is read idle and with N = each of `--counts` hotfixes waiting; the
 report gives KiB per waiting hotfix. Each hotfix also keeps its repository's LaneWorkflow open, and
-the worker caches both (max_cached_workflows defaults to 1000).
+the worker caches both (max_cached_workflows defaults to 2500).
 
 If a batch does not settle within the budget, it is measured as it is and the report says so.
 Replaces the "Worker memory with many hotfixes waiting" section of bench/RESULTS.md.

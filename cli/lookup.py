@@ -14,6 +14,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import CliError, Ctx
+from hotfix import naming
 from hotfix.models import HotfixResult, HotfixStatus
 from service.temporal import has_pollers
 from workflows.hotfix import HotfixWorkflow
@@ -48,9 +49,19 @@ async def resolve(client: Client, ctx: Ctx, workflow_id: str) -> tuple[Hotfix, W
 async def read_status(
     client: Client, handle: Hotfix, description: WorkflowExecutionDescription
 ) -> HotfixStatus:
+    """The hotfix's status, read from Temporal alone where it can be (no worker needed, no wait).
+
+    A finished hotfix's result is its final status; a hotfix started on STATUS_IN_MEMO keeps its
+    status in its memo (workflows/payloads.py), which the description already holds. Only older
+    hotfixes (and ones started without the starter's memo, before their first workflow task) are
+    asked with the `status` query, which a worker answers.
+    """
     if description.status == WorkflowExecutionStatus.COMPLETED:
         # The result is the final status, readable without a worker.
         return (await handle.result()).status
+    in_memo = await memo_status(description)
+    if in_memo is not None:
+        return in_memo
     # A query is answered by a worker; without one it would only time out, so say why instead.
     if not await has_pollers(client, description.task_queue):
         raise CliError(
@@ -69,3 +80,23 @@ async def read_status(
                 f"on task queue {description.task_queue!r}?"
             ) from None
         raise
+
+
+async def memo_status(description: WorkflowExecutionDescription) -> HotfixStatus | None:
+    """The status the hotfix keeps in its memo, or None when it keeps none."""
+    found: HotfixStatus | None = await description.memo_value(
+        naming.STATUS_MEMO, None, type_hint=HotfixStatus
+    )
+    return found
+
+
+async def no_worker_note(client: Client, description: WorkflowExecutionDescription) -> str | None:
+    """For a running hotfix whose task queue no worker polls: that it does not move until one does."""
+    if description.status != WorkflowExecutionStatus.RUNNING:
+        return None
+    if await has_pollers(client, description.task_queue):
+        return None
+    return (
+        f"no worker polls task queue {description.task_queue!r}: the hotfix does not move until one does "
+        "(start worker.py, or `make up`)"
+    )

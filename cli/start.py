@@ -149,6 +149,8 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             static_summary=static_summary(request.repository, request.description),
             static_details=static_details(request, work, prod),
+            # The status from the start: `status` reads it before a worker has run the first task.
+            memo={naming.STATUS_MEMO: naming.initial_status(request, workflow_id)},
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(search_attributes.REPOSITORY, request.repository),

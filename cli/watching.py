@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.live import Live
+from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import WorkflowExecutionDescription, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli import views
 from cli.context import EXIT_FAILED, EXIT_OK, CliError, Ctx, dump, print_json, run
-from cli.lookup import read_status, resolve
+from cli.lookup import no_worker_note, read_status, resolve
 from cli.options import WorkflowId, valid_repository, with_ctx
 from cli.preflight import retrying
 from hotfix import search_attributes
@@ -23,18 +26,22 @@ from hotfix.models import HotfixStatus, Step
 
 T = TypeVar("T")
 
+# An activity ready this long with no worker taking it gets a note in `status`.
+QUEUED_NOTE = 5.0
+
 
 @with_ctx
 def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
     """Where a hotfix stands: step, what it waits for and from whom, branches, PRs, deploy run."""
 
-    async def go() -> tuple[HotfixStatus, WorkflowExecutionDescription]:
+    async def go() -> tuple[HotfixStatus, WorkflowExecutionDescription, str | None]:
         client = await ctx.client()
         handle, description = await resolve(client, ctx, workflow_id)
-        return await read_status(client, handle, description), description
+        current = await read_status(client, handle, description)
+        return current, description, await no_worker_note(client, description)
 
-    current, description = run(ctx, go)
-    worker = worker_notes(description)
+    current, description, no_worker = run(ctx, go)
+    worker = ([no_worker] if no_worker else []) + worker_notes(description)
     if ctx.json:
         print_json(
             {
@@ -51,11 +58,21 @@ def status(ctx: Ctx, workflow_id: WorkflowId) -> None:
     )
 
 
-def worker_notes(description: WorkflowExecutionDescription) -> list[str]:
-    """What the worker says its running activities wait for (their last heartbeat), e.g. "open_pull_request:
-    waiting for GitHub write capacity: create pull request ..., 12 ahead" during a burst."""
+def worker_notes(description: WorkflowExecutionDescription, now: datetime | None = None) -> list[str]:
+    """What the hotfix's pending activities wait for: what the worker says (their last heartbeat), e.g.
+    "open_pull_request: waiting for GitHub write capacity: create pull request ..., 12 ahead" during a
+    burst, or, for one no worker has taken yet, how long it has queued in Temporal (a worker takes no
+    activity while its GitHub threads are behind: service/backpressure.py)."""
+    now = now or datetime.now(UTC)
     notes = []
     for pending in description.raw_description.pending_activities:
+        queued = _queued_seconds(pending, now)
+        if queued is not None:
+            notes.append(
+                f"{pending.activity_type.name}: waiting for GitHub write capacity: queued in Temporal for "
+                f"{queued:.0f} s until a worker has room (its GitHub threads and write gate are behind)"
+            )
+            continue
         payloads = pending.heartbeat_details.payloads
         if not payloads:
             continue
@@ -66,6 +83,20 @@ def worker_notes(description: WorkflowExecutionDescription) -> list[str]:
         if isinstance(said, str) and said.startswith("waiting for"):
             notes.append(f"{pending.activity_type.name}: {said}")
     return notes
+
+
+def _queued_seconds(pending: PendingActivityInfo, now: datetime) -> float | None:
+    """Seconds an activity has been ready to run with no worker taking it, if more than QUEUED_NOTE."""
+    if pending.state != PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED or not pending.HasField(
+        "scheduled_time"
+    ):
+        return None
+    since = pending.scheduled_time.ToDatetime(UTC)
+    if pending.HasField("next_attempt_schedule_time"):
+        # A retry waiting out its backoff (a poll between looks) is not queued before then.
+        since = max(since, pending.next_attempt_schedule_time.ToDatetime(UTC))
+    queued = (now - since).total_seconds()
+    return queued if queued >= QUEUED_NOTE else None
 
 
 @with_ctx

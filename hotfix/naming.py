@@ -11,7 +11,12 @@ from datetime import date
 
 from anyascii import anyascii
 
+from hotfix.models import HotfixRequest, HotfixStatus
+
 SLUG_MAX = 40
+# The memo key under which a running hotfix keeps its status (workflows/payloads.py), so `status` is
+# read from Temporal without asking a worker (cli/lookup.py).
+STATUS_MEMO = "status"
 _SYLLABIC = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 _REPO_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 
@@ -85,3 +90,16 @@ def lane_workflow_id(repository: str) -> str:
     """One lane per repository serialises its hotfixes (the runbook's 'several hotfixes' rule)."""
     owner, name = parse_repository(repository)
     return f"hotfix-lane/{owner}/{name}"
+
+
+def initial_status(request: HotfixRequest, workflow_id: str) -> HotfixStatus:
+    """The status a hotfix starts with: the workflow's first state, and the memo the starter gives it."""
+    settings = request.settings
+    return HotfixStatus(
+        workflow_id=workflow_id,
+        repository=request.repository,
+        description=request.description,
+        requested_by=request.requested_by,
+        work_branch=work_branch(settings.work_branch_prefix, request.day, request.description, request.slug),
+        prod_branch=prod_branch(settings.prod_branch_prefix, request.day, request.description, request.slug),
+    )

@@ -46,6 +46,10 @@ class WorkerSettings(TemporalSettings):
     github_write_interval: float = Field(default=1.0, ge=0)
     # Threads for blocking GitHub calls (PyGithub); the connection pool holds as many connections.
     github_threads: int = Field(default=16, ge=1, le=512)
+    # Backpressure (service/backpressure.py): the worker takes no new activity from Temporal while
+    # this many activity bodies wait for a GitHub thread; a burst waits in Temporal's task queue,
+    # where no timeout counts it, instead of inside the worker's activities.
+    github_backlog: int = Field(default=16, ge=1)
     # Activities running at once. Polling waits hold a slot but no thread while they sleep, so a
     # worker holding N waiting hotfixes needs somewhat more than N (half of them poll, lanes probe).
     max_concurrent_activities: int = Field(default=2000, ge=1)

@@ -9,7 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix import search_attributes
-from local.stack import venv_binary
+from local.stack import MEMO_WARNING, venv_binary
 from service.temporal import add_search_attributes
 
 
@@ -25,7 +25,7 @@ async def dev_server(ui_port: int | None = None) -> AsyncIterator[WorkflowEnviro
         search_attributes=list(search_attributes.ALL),
         ui=ui_port is not None,
         ui_port=ui_port,
-        dev_server_extra_args=["--ui-disable-news-fetch"] if ui_port is not None else [],
+        dev_server_extra_args=[*MEMO_WARNING, *(["--ui-disable-news-fetch"] if ui_port is not None else [])],
     )
     try:
         yield env

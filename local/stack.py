@@ -25,6 +25,11 @@ from typing import IO, Any
 
 from hotfix import search_attributes
 
+# A hotfix keeps its status in its memo (2-5 KB, workflows/payloads.py). Temporal's hard limit for a
+# memo is 2 MB, but it logs "Blob data size exceeds the warning limit" for every memo write over
+# `limit.memoSize.warn`, 2 KB by default: the dev servers warn from 64 KB (set the same on a cluster).
+MEMO_WARNING = ["--dynamic-config-value", "limit.memoSize.warn=65536"]
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
 HOST = "127.0.0.1"
@@ -177,6 +182,7 @@ class Stack:
             str(self.ports.ui),
             # Offline machines: the UI must not try to fetch its news feed.
             "--ui-disable-news-fetch",
+            *MEMO_WARNING,
         ]
         for key in search_attributes.ALL:
             argv += ["--search-attribute", f"{key.name}=Keyword"]

@@ -69,18 +69,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates):
         settings = request.settings
         self._request = request
         self._settings = settings
-        self._status = HotfixStatus(
-            workflow_id=workflow.info().workflow_id,
-            repository=request.repository,
-            description=request.description,
-            requested_by=request.requested_by,
-            work_branch=naming.work_branch(
-                settings.work_branch_prefix, request.day, request.description, request.slug
-            ),
-            prod_branch=naming.prod_branch(
-                settings.prod_branch_prefix, request.day, request.description, request.slug
-            ),
-        )
+        self._status = naming.initial_status(request, workflow.info().workflow_id)
         self._init_waiting()
         self._lane: LaneGrantSignal | None = None
         self._in_lane = False
@@ -99,7 +88,24 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates):
 
     @workflow.run
     async def run(self, request: HotfixRequest) -> HotfixResult:
+        memo = asyncio.create_task(self._keep_status_in_memo())
         workflow.upsert_search_attributes([search_attributes.REPOSITORY.value_set(request.repository)])
+        try:
+            result = await self._runbook(request)
+        except GeneratorExit:
+            raise  # evicted from a worker's cache: the hotfix goes on, there is nothing to write
+        except BaseException:
+            self._last_memo(memo)  # failed or cancelled: its last status
+            raise
+        self._last_memo(memo)
+        return result
+
+    def _last_memo(self, keeper: asyncio.Task[None]) -> None:
+        """The last status, written before the workflow ends, and the memo keeper stopped."""
+        self._write_memo()
+        keeper.cancel()
+
+    async def _runbook(self, request: HotfixRequest) -> HotfixResult:
         try:
             await self._preflight_checks()
             await self._queue_behind_earlier_hotfixes()

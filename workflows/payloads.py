@@ -1,7 +1,15 @@
-"""What people send, read so that nothing a person sends can fail a workflow task (#9 item 1).
+"""What people send and what they see: payloads read so that nothing a person sends can fail a
+workflow task (#9 item 1), and the status published to the UI's details and the memo (#16).
 
 A part of HotfixWorkflow (workflows/hotfix.py) through `Waiting` (workflows/waiting.py): every signal
 handler takes `Any = None` and reads its payload here. Deterministic like any workflow code.
+
+The memo: a hotfix started on STATUS_IN_MEMO keeps its status in its memo (key `status`), written at
+the end of every workflow task that changed it (one `WorkflowPropertiesModified` event then), so
+`starter.py status` reads it with a describe, answered by Temporal alone: no worker, no wait behind
+the workflow tasks of a thousand other hotfixes (a query is answered by a worker, after the
+workflow's pending task). It is the same HotfixStatus the `status` query returns, as of the last
+workflow task.
 """
 
 from __future__ import annotations
@@ -10,10 +18,12 @@ from typing import TypeVar
 
 from temporalio import workflow
 
+from workflows.versions import STATUS_IN_MEMO
+
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
-    from hotfix import render
+    from hotfix import naming, render
     from hotfix.models import HotfixStatus
 
 P = TypeVar("P", bound=BaseModel)
@@ -26,9 +36,35 @@ MAX_SIGNALS = 10
 
 class Payloads:
     _status: HotfixStatus
+    # The status as last written to the memo; None: not kept in the memo (a hotfix started before
+    # STATUS_IN_MEMO), or not yet written.
+    _memo_on: bool = False
+    _in_memo: HotfixStatus | None = None
 
     def _publish(self) -> None:
         workflow.set_current_details(render.to_markdown(self._status))
+
+    async def _keep_status_in_memo(self) -> None:
+        """Run for the whole hotfix: write the status to the memo whenever it differs from the memo.
+
+        Started by run(); the wait's condition is checked once the workflow's other coroutines are
+        idle, i.e. at the end of the workflow task, so one task writes the memo at most once.
+        """
+        self._memo_on = workflow.patched(STATUS_IN_MEMO)
+        if not self._memo_on:
+            return
+        while True:
+            await workflow.wait_condition(self._memo_stale)
+            self._write_memo()
+
+    def _memo_stale(self) -> bool:
+        return self._status != self._in_memo
+
+    def _write_memo(self) -> None:
+        """The status into the memo now, if it changed (run() calls it last, before the hotfix ends)."""
+        if self._memo_on and self._memo_stale():
+            self._in_memo = self._status.model_copy(deep=True)
+            workflow.upsert_memo({naming.STATUS_MEMO: self._in_memo})
 
     def _accept(self, model: type[P], raw: object, signal: str, *, from_a_person: bool = True) -> P:
         """The payload of `signal` as `model`, whatever was sent: nothing a person sends fails a task.

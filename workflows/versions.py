@@ -41,13 +41,17 @@ LANE_PROBES_ON_JOIN = "lane-probes-on-join"
 # outside is re-joined, in the order the hotfixes first joined, behind the one granted before.
 QUEUED_REJOINS_VANISHED_LANE = "queued-rejoins-vanished-lane"
 
-# 8 (round 3): a crashed worker is replaced within seconds. Each poll attempt is one look at GitHub,
+# 8 (round 3, issue #16): the hotfix keeps its status in its memo, written at the end of each workflow
+# task that changed it, so `starter.py status` reads it from Temporal without waiting for a worker.
+STATUS_IN_MEMO = "status-in-memo"
+
+# 9 (round 3): a crashed worker is replaced within seconds. Each poll attempt is one look at GitHub,
 # retried one poll interval later (the activity says so) or a second after its worker died; polls and
 # actions have a short heartbeat timeout (ProcessSettings.heartbeat_timeout) instead of 20 s (actions)
 # and 2 x the poll interval + 1 min (polls).
 HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
 
-# 9 (round 3): before merging an approved PR, the checks CI ran on the PR itself (Actions' pull_request
+# 10 (round 3): before merging an approved PR, the checks CI ran on the PR itself (Actions' pull_request
 # runs, besides the push's) must have passed on its head, by step 4's rules.
 CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
 
@@ -60,6 +64,7 @@ ALL = (
     QUEUED_REJOINS_VANISHED_LANE,
     HEARTBEATS_NOTICE_A_DEAD_WORKER,
     CHECKS_OF_THE_PR_BEFORE_MERGE,
+    STATUS_IN_MEMO,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

@@ -52,6 +52,8 @@ class Call:
     loop: asyncio.AbstractEventLoop
     stop: threading.Event = field(default_factory=threading.Event)
     doing: str = "waiting for a GitHub thread"
+    started: bool = False  # a thread took it (under GitHubThreads._lock)
+    dropped: bool = False  # cancelled before any thread took it: it never runs
 
 
 _call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("github_call", default=None)
@@ -110,6 +112,7 @@ class GitHubThreads:
         self.size = size
         self._executor = ThreadPoolExecutor(size, "github")
         self._busy = 0
+        self._waiting = 0
         self._lock = threading.Lock()
         self.last_finished = time.monotonic()
 
@@ -118,12 +121,20 @@ class GitHubThreads:
         with self._lock:
             return self._busy
 
-    def _run(self, context: contextvars.Context, fn: Callable[..., R], *args: Any) -> R:
+    @property
+    def waiting(self) -> int:
+        """Activity bodies handed to the threads that no thread has taken yet (the backlog)."""
         with self._lock:
+            return self._waiting
+
+    def _run(self, context: contextvars.Context, call: Call, fn: Callable[..., R], *args: Any) -> R:
+        with self._lock:
+            if call.dropped:
+                raise Abandoned()
+            call.started = True
+            self._waiting -= 1
             self._busy += 1
-        call = context.get(_call)
-        if call is not None:
-            call.doing = "calling GitHub"
+        call.doing = "calling GitHub"
         try:
             return context.run(fn, *args)
         finally:
@@ -137,7 +148,9 @@ class GitHubThreads:
         call = Call(loop)
         context = contextvars.copy_context()
         context.run(_call.set, call)
-        future = loop.run_in_executor(self._executor, self._run, context, fn, *args)
+        with self._lock:
+            self._waiting += 1
+        future = loop.run_in_executor(self._executor, self._run, context, call, fn, *args)
         in_activity = activity.in_activity()
         # Beat regularly when a heartbeat timeout watches the activity; otherwise only to tell news.
         regular = in_activity and activity.info().heartbeat_timeout is not None
@@ -153,6 +166,10 @@ class GitHubThreads:
         except BaseException:
             # Cancelled (or the loop is going away): the thread leaves at its next checkpoint.
             call.stop.set()
+            with self._lock:
+                if not call.started:
+                    call.dropped = True
+                    self._waiting -= 1
             future.cancel()
             raise
 

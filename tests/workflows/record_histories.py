@@ -138,6 +138,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "dead_worker": partial(happy_path, description="dead worker noticed"),
     # Recorded after `checks-of-the-pr-before-merge`: the PR's own checks waited for before the merge.
     "pr_checks": partial(happy_path, description="checks of the pr"),
+    # Recorded after `status-in-memo`: the happy path writing its status to the memo.
+    "status_in_memo": partial(happy_path, description="status in memo"),
 }
 
 

@@ -42,6 +42,7 @@ PATCHES: dict[str, set[str]] = {
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+        versions.STATUS_IN_MEMO,
     },
     "lane_watch": {
         versions.ABORT_INTERRUPTS_ACTIONS,
@@ -54,9 +55,17 @@ PATCHES: dict[str, set[str]] = {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+        versions.STATUS_IN_MEMO,
     },
     "pr_checks": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.STATUS_IN_MEMO},
+    "status_in_memo": set(versions.ALL)
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+        versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+    },
 }
 
 
