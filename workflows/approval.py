@@ -234,14 +234,7 @@ class ApprovalSteps(Waiting):
             f"the approval: the hotfix waits for a fix pushed to `{self._status.work_branch}`, green "
             "checks and an approval of the new head before merging."
         )
-        self._status.message = note
-        await self._act(
-            PullRequestActivities.comment,
-            CommentInput(repository=self._request.repository, number=pr.number, body=note),
-        )
-        await self._wait_for_green_checks()
-        self._set_step(Step.APPROVAL)
-        self._await_who(f"an approving review of {self._status.tested_sha or ''} on PR #{pr.number}", [])
+        await self._retest(pr, note)
         return False
 
     def _approval_input(self, required: int, last: ReviewObservation | None) -> WaitReviewInput:
@@ -289,6 +282,11 @@ class ApprovalSteps(Waiting):
             f"{review.head_sha[:12]}): the hotfix waits for green checks on the new head and an approval "
             "of it before merging. Approvals of earlier commits do not count."
         )
+        await self._retest(pr, note)
+        return LOOK_AGAIN
+
+    async def _retest(self, pr: PullRequestRef, note: str) -> None:
+        """Say on the PR why, wait for green checks on the working branch's head, then for its approval."""
         self._status.message = note
         await self._act(
             PullRequestActivities.comment,
@@ -297,4 +295,3 @@ class ApprovalSteps(Waiting):
         await self._wait_for_green_checks()
         self._set_step(Step.APPROVAL)
         self._await_who(f"an approving review of {self._status.tested_sha or ''} on PR #{pr.number}", [])
-        return LOOK_AGAIN

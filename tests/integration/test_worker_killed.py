@@ -57,6 +57,25 @@ async def at_approval(handle: WorkflowHandle, humans: Humans, *, nudge: bool = F
     return status
 
 
+class Workers:
+    """worker.py, then, after `kill_and_replace()`, a fresh one: the dead one killed with SIGKILL."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.procs: list[subprocess.Popen[bytes]] = [spawn_worker(env, log)]
+
+    def kill_and_replace(self) -> None:
+        self.procs[-1].kill()
+        self.procs[-1].wait()
+        self.procs.append(spawn_worker(self.env, self.log))
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=15)
+
+
 async def held(sandbox: Any, method: str, pattern: str) -> None:
     deadline = time.monotonic() + 60
     while not [r for r in writes(sandbox, method, pattern) if r.get("fault")]:
@@ -104,9 +123,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
     worker_process_env: dict[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    log = tmp_path / "worker.log"
-    first = spawn_worker(worker_process_env, log)
-    second: subprocess.Popen[bytes] | None = None
+    workers = Workers(worker_process_env, tmp_path / "worker.log")
     try:
         handle = await start(local_env.client, task_queue, unique, heartbeat_timeout=HEARTBEAT)
         humans = Humans(sandbox.api_url, REPO)
@@ -117,9 +134,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
         sandbox.add_fault("PUT", MERGE, delay=2.0)
         await asyncio.to_thread(humans.approve_pull_request, number)
         await held(sandbox, "PUT", MERGE)
-        first.kill()
-        first.wait()
-        second = spawn_worker(worker_process_env, log)
+        workers.kill_and_replace()
         status = await wait_for(handle, lambda s: s.merged_sha is not None, "merge", within=45)
         assert len(writes(sandbox, "PUT", MERGE, 200)) == 1
         pr = sandbox.github().get_repo(REPO).get_pull(number)
@@ -130,10 +145,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
         await handle.result()
     finally:
-        for proc in (first, second):
-            if proc and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=15)
+        workers.close()
 
 
 async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
@@ -144,9 +156,7 @@ async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
     worker_process_env: dict[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    log = tmp_path / "worker.log"
-    first = spawn_worker(worker_process_env, log)
-    second: subprocess.Popen[bytes] | None = None
+    workers = Workers(worker_process_env, tmp_path / "worker.log")
     try:
         # A poll interval as long as production's: the takeover must not wait for it either.
         handle = await start(
@@ -165,9 +175,7 @@ async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
         sandbox.add_fault("GET", rf"/repos/acme/gaia-gateway/pulls/{number}", delay=3.0)
         await handle.signal(HotfixWorkflow.recheck)
         await held(sandbox, "GET", rf"/repos/acme/gaia-gateway/pulls/{number}")
-        first.kill()
-        first.wait()
-        second = spawn_worker(worker_process_env, log)
+        workers.kill_and_replace()
         await wait_for(handle, lambda s: s.merged_sha is not None, "merge", within=45)
         looks = await attempts_of(handle, "wait_review")
         assert looks[-1] == (2, TimeoutType.TIMEOUT_TYPE_HEARTBEAT), looks
@@ -175,7 +183,4 @@ async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
         await handle.result()
     finally:
-        for proc in (first, second):
-            if proc and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=15)
+        workers.close()
