@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="how long a GitHub App installation token lives (default 3600, GitHub's hour)",
     )
+    run.add_argument(
+        "--app-webhook-url",
+        default=None,
+        help="where the hosted App's webhook deliveries go (e.g. the receiver's /github/webhook); "
+        "its secret is read from HOTFIX_WEBHOOK_SECRET",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
             ci_start_seconds=args.ci_start_seconds,
             profile=args.profile,
             installation_token_seconds=args.installation_token_seconds,
+            app_webhook_url=args.app_webhook_url,
         )
 
 

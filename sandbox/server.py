@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from pathlib import Path
 
 import uvicorn
 
+from sandbox import webhooks
 from sandbox.core import Sandbox
 from sandbox.http import App
 
@@ -30,6 +32,7 @@ def serve(
     ci_start_seconds: float | None = None,
     profile: str | None = None,
     installation_token_seconds: float | None = None,
+    app_webhook_url: str | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -46,6 +49,9 @@ def serve(
     )
     if installation_token_seconds is not None:
         sandbox.update_settings({"installation_token_seconds": installation_token_seconds})
+    if app_webhook_url:
+        # The seeded App's webhook, with the receiver's secret (never on the command line).
+        webhooks.configure_hosted_apps(sandbox, app_webhook_url, os.environ.get("HOTFIX_WEBHOOK_SECRET", ""))
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 
