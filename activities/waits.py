@@ -91,10 +91,16 @@ async def poll(
 
 
 class GitHubWaits(OnGitHub):
-    def __init__(self, github: GitHubClient) -> None:
+    def __init__(self, github: GitHubClient, *, safety_net: timedelta | None = None) -> None:
         super().__init__(github)
         # Who may approve, looked up once in a while per worker: permissions rarely change mid-hotfix.
         self._approvers = Approvers()
+        # With webhooks (HOTFIX_WEBHOOKS), a nudge brings the next look; polls are only the safety
+        # net for a lost delivery or a receiver that is down, at least this far apart.
+        self._safety_net = safety_net
+
+    def _interval(self, asked: timedelta) -> timedelta:
+        return asked if self._safety_net is None else max(asked, self._safety_net)
 
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
@@ -141,7 +147,7 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen.state in ("success", "failure"),
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
             what=f"checks on {input.ref}",
             describe=lambda seen: f"{seen.head_sha[:12]} {seen.state}",
         )
@@ -228,7 +234,7 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen != last,
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
             what=f"reviews of #{input.number}",
             describe=lambda seen: f"{seen.state.value} {seen.head_sha[:12]}",
         )
@@ -296,7 +302,7 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen.status == "completed" or seen != last,
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
             what=f"run {input.run_id}",
             describe=lambda seen: f"{seen.status} {seen.conclusion or ''}".strip(),
         )

@@ -84,6 +84,20 @@ async def test_wait_checks_waits_for_a_new_head(acts: Activities, waits: GitHubW
     assert caught.value.next_retry_delay == POLL
 
 
+async def test_with_webhooks_the_next_look_waits_for_the_safety_net(acts: Activities, sandbox: Any) -> None:
+    # HOTFIX_WEBHOOKS: a webhook nudges the hotfix, so the poll is only the safety net, however short
+    # the hotfix's own interval; a longer one of its own stays.
+    head = _work_branch_with_a_pick(acts, sandbox)
+    waits = GitHubWaits(client_for(sandbox), safety_net=timedelta(minutes=5))
+    for asked, expected in ((POLL, timedelta(minutes=5)), (timedelta(minutes=9), timedelta(minutes=9))):
+        with pytest.raises(ApplicationError) as caught:
+            await environment().run(
+                waits.wait_checks,
+                WaitChecksInput(repository=REPO, ref=WORK, poll_interval=asked, not_sha=head),
+            )
+        assert caught.value.type == NOT_YET and caught.value.next_retry_delay == expected
+
+
 @pytest.mark.parametrize(
     ("fault", "delay"),
     [
