@@ -79,8 +79,11 @@ async def receiver(client: Any) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(1000):  # uvicorn says it started by a flag only
+        if server.started or task.done():
+            break
         await asyncio.sleep(0.01)
+    assert server.started, "the receiver did not start"
     try:
         yield f"http://127.0.0.1:{port}/github/webhook"
     finally:
