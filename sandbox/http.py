@@ -99,6 +99,13 @@ class App:
             "X-RateLimit-Resource": "core",
         }
 
+    def _refund(self, login: str | None, given: dict[str, str]) -> dict[str, str]:
+        if "X-RateLimit-Used" not in given:
+            return {}
+        key = login or "-"
+        used = self.used[key] = max(0, self.used.get(key, 1) - 1)
+        return {"X-RateLimit-Remaining": str(max(0, RATE_LIMIT - used)), "X-RateLimit-Used": str(used)}
+
     async def _api(self, scope: Scope, receive: Any, send: Any, path: str) -> None:
         method = scope["method"]
         query_string = scope.get("query_string", b"").decode()
@@ -132,6 +139,8 @@ class App:
             if responses.not_modified(method, status, headers, tag):
                 status, body, raw_out = 304, None, b""
                 entry["status"] = status
+                # Like github.com, a 304 is free: give back the point _handle counted for it.
+                out_headers.update(self._refund(entry["user"], out_headers))
         if self.sb.record_bodies:
             entry["response"] = body
         if self.sb.observer is not None:
