@@ -15,7 +15,7 @@ from typing import Any
 
 from github.GithubException import GithubException
 
-from activities.github import errors, threads
+from activities.github import conditional, errors, threads
 from activities.github.client import GitHubClient
 from activities.github.threads import GitHubThreads
 
@@ -87,13 +87,32 @@ class RepoApi:
         return Reply(200, data)
 
     def _request(self, verb: str, url: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        look = conditional.current() if verb == "GET" else None
+        if look is not None:
+            reused = look.reuse.pop(conditional.key(url, kwargs.get("parameters")), None)
+            if reused is not None:
+                look.record(url, kwargs.get("parameters"), reused[0])
+                return reused
         try:
-            return self.client.requester_for(self.repository).requestJsonAndCheck(verb, url, **kwargs)
+            headers, data = self.client.requester_for(self.repository).requestJsonAndCheck(
+                verb, url, **kwargs
+            )
         except GithubException as err:
+            if look is not None:
+                look.complete = False
             if err.status == 401 or isinstance(err, errors.AppRefused):
                 # An App's installation may be gone (uninstalled, installed again): ask again next time.
                 self.client.refused(self.repository)
             raise
+        if look is not None:
+            look.record(url, kwargs.get("parameters"), headers)
+        return headers, data
+
+    def unchanged(self, look: conditional.Look) -> bool:
+        """Whether every GET of the previous look answers 304 to its ETag (conditional.py)."""
+        requester = self.client.requester_for(self.repository)
+        with errors.github_call(self.repository, "look for changes", app_id=self.client.app_id):
+            return conditional.unchanged(look, requester.requestJson, threads.checkpoint)
 
     def json(self, verb: str, path: str, **kwargs: Any) -> Any:
         return self.call(verb, path, **kwargs).data

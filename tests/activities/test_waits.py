@@ -4,6 +4,7 @@ asks Temporal to look again one poll interval later (a benign "not yet")."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -174,6 +175,66 @@ async def test_wait_review_returns_on_change(acts: Activities, waits: GitHubWait
     assert approved.state == ReviewState.APPROVED
     assert approved.approved_by == ["prod-reviewer-1"]
     assert approved.head_sha == first.head_sha
+
+
+def _attempt(attempt: int, details: list[Any], beats: list[Any]) -> Any:
+    env = environment(attempt)
+    env.info = dataclasses.replace(env.info, heartbeat_details=details)
+    env.on_heartbeat = lambda *given: beats.append(list(given))
+    return env
+
+
+def _answers(sandbox: Any, since: int) -> list[tuple[str, int]]:
+    return [(r["path"], r["status"]) for r in sandbox.requests()[since:] if r["method"] == "GET"]
+
+
+async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # Each retry of a poll looks with the ETags its previous attempt left in its heartbeat details
+    # (Temporal hands them to the next attempt): nothing new is all 304, which costs no rate limit.
+    _work_branch_with_a_pick(acts, sandbox)
+    pr = run(
+        acts.open_pull_request,
+        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
+    )
+    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
+    first = await environment().run(waits.wait_review, arg)
+    again = arg.model_copy(update={"last": first})
+    beats: list[Any] = []
+    with pytest.raises(ApplicationError):
+        await _attempt(1, [], beats).run(waits.wait_review, again)
+    details = beats[-1]
+    assert details[0] == "waiting for a change on GitHub" and details[1]["etags"]
+    for attempt in (2, 3):
+        since = len(sandbox.requests())
+        with pytest.raises(ApplicationError) as caught:
+            await _attempt(attempt, details, beats).run(waits.wait_review, again)
+        assert caught.value.type == NOT_YET and "(unchanged)" in caught.value.message
+        answers = _answers(sandbox, since)
+        assert answers and all(status == 304 for _, status in answers), answers
+        assert beats[-1] == details  # handed on to the next attempt
+    await asyncio.to_thread(
+        lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
+    )
+    since = len(sandbox.requests())
+    approved = await _attempt(4, details, beats).run(waits.wait_review, again)
+    assert approved.state == ReviewState.APPROVED and approved.approved_by == ["prod-reviewer-1"]
+    # The probe's first 200 is the look's own answer: no GET twice.
+    paths = [path for path, status in _answers(sandbox, since) if status == 200]
+    assert len(paths) == len(set(paths)), paths
+
+
+async def test_a_look_that_missed_something_keeps_no_etags(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # A ref that is no branch: its 404 is part of the look, and a 404 has no ETag to ask again with.
+    head = _work_branch_with_a_pick(acts, sandbox)
+    beats: list[Any] = []
+    arg = WaitChecksInput(repository=REPO, ref=head, poll_interval=POLL, not_sha=head)
+    with pytest.raises(ApplicationError):
+        await _attempt(1, [], beats).run(waits.wait_checks, arg)
+    assert not any(len(beat) > 1 for beat in beats)
 
 
 async def test_wait_review_is_cancellable(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:
