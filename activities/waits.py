@@ -112,7 +112,7 @@ async def poll(
 def _keep(details: dict[str, Any]) -> None:
     """Hand the look's ETags to the next attempt (the heartbeat's first detail stays the note)."""
     if activity.in_activity():
-        activity.heartbeat("waiting for a change on GitHub", details)
+        activity.heartbeat("polling: a conditional look (ETags) next", details)
 
 
 class GitHubWaits(OnGitHub):
