@@ -8,16 +8,21 @@ nothing enters the workflow's input or history). That attempt first sends the sa
 github.com) nothing has changed and the attempt is over. The first 200 ends the probe; the full look
 then runs, reusing that answer, so a change costs no extra request.
 
-A new poll activity (the first of a wait, or one restarted by a nudge) has no details and looks at
-everything. A look that got an error or a 404 on any GET keeps no ETags: what it did not see could
-have changed unseen. What a look caches in the worker rather than asks (who may approve, refreshed
-once in a while) is read again only once one of the GETs changes.
+A new poll activity (the first of a wait, or one restarted by a nudge) has no details, and must
+report what it sees. Its GETs still go out with `If-None-Match` when this worker keeps the answer
+behind the ETag (`Bodies`: the raw JSON of the polls' last answers, least recently used first out,
+at most BODIES_BYTES), so a nudged look at an unchanged PR costs nothing either; an answer the worker
+does not keep is read in full. A look that got an error or a 404 on any GET keeps no ETags: what it
+did not see could have changed unseen. What a look caches in the worker rather than asks (who may
+approve, refreshed once in a while) is read again only once one of the GETs changes.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +30,8 @@ from urllib.parse import urlencode
 
 # The key of the heartbeat detail that carries a look's ETags.
 DETAIL = "etags"
+# What a worker keeps of its polls' last answers (raw JSON): a PR is ~20 KB, so about a thousand.
+BODIES_BYTES = 16 * 1024 * 1024
 
 
 def key(url: str, params: dict[str, Any] | None) -> str:
@@ -113,3 +120,56 @@ def unchanged(look: Look, request: Request, checkpoint: Callable[[], None]) -> b
             look.reuse[key(seen.url, seen.params)] = (headers, data)
         return False
     return bool(look.previous)
+
+
+@dataclass(frozen=True)
+class Kept:
+    etag: str
+    text: str
+    link: str
+
+
+class Bodies:
+    """The worker's last answer to each GET its polls made (thread-safe, least recently used out)."""
+
+    def __init__(self, max_bytes: int = BODIES_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, Kept] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Kept | None:
+        with self._lock:
+            kept = self._items.get(name)
+            if kept is not None:
+                self._items.move_to_end(name)
+            return kept
+
+    def put(self, name: str, kept: Kept) -> None:
+        if len(kept.text) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(name, None)
+            if old is not None:
+                self._size -= len(old.text)
+            self._items[name] = kept
+            self._size += len(kept.text)
+            while self._size > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.text)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+
+def structured(text: str) -> Any:
+    """JSON text as PyGithub's requester reads it (an empty body is None)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        if text.startswith(("{", "[")):
+            raise
+        return {"data": text}

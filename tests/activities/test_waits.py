@@ -225,6 +225,32 @@ async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
     assert len(paths) == len(set(paths)), paths
 
 
+async def test_a_nudged_look_reads_what_the_worker_kept_for_a_free_304(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # A nudge restarts the poll (a new activity, no heartbeat details) and it must report what it
+    # sees: the worker kept its last answers, so an unchanged PR costs 304s only, and is reported.
+    _work_branch_with_a_pick(acts, sandbox)
+    pr = run(
+        acts.open_pull_request,
+        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
+    )
+    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
+    first = await environment().run(waits.wait_review, arg)
+    since = len(sandbox.requests())
+    nudged = await environment().run(waits.wait_review, arg)
+    assert nudged == first
+    answers = _answers(sandbox, since)
+    assert answers and all(status == 304 for _, status in answers), answers
+    await asyncio.to_thread(
+        lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
+    )
+    since = len(sandbox.requests())
+    approved = await environment().run(waits.wait_review, arg)
+    assert approved.state == ReviewState.APPROVED and approved.approved_by == ["prod-reviewer-1"]
+    assert any(status == 200 for _, status in _answers(sandbox, since))
+
+
 async def test_a_look_that_missed_something_keeps_no_etags(
     acts: Activities, waits: GitHubWaits, sandbox: Any
 ) -> None:
