@@ -386,10 +386,11 @@ def report(defaults: list[Sample], clocked: list[Sample], scale: float, seconds:
             "requests an hour**, each unchanged look answered 304 (0 points), plus a reminder every 4 h "
             "(a comment and the look after it).",
             "",
-            "Where the points of a happy-path hotfix go: most are reads of looks that a webhook started "
-            "afresh (a nudged poll has no ETags and must read everything: every check run, suite, run and "
-            "deployment event of the hotfix's branches nudges it), then preflight's reads. A worker-side "
-            "cache of the bodies behind the ETags would make those nudged looks 304s too; not built.",
+            "Where the points of a happy-path hotfix go: the looks each webhook starts afresh (every check "
+            "run, suite, run and deployment event of the hotfix's branches nudges it; a nudged look reports "
+            "what it sees, answered from the worker's kept bodies where a 304 allows), the reads of the "
+            "steps themselves (preflight, the base, compare, the run lookups of the dispatch) and the "
+            "writes.",
         ]
     )
     write_section("webhooks", "Webhooks and conditional polls", body)
