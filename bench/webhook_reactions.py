@@ -1,6 +1,6 @@
 """Webhooks and conditional polls: reaction time, rate-limit points per hotfix, requests while waiting.
 
-Usage: .venv/bin/python bench/webhooks.py [--samples 5] [--scale 3000] [--no-write]
+Usage: .venv/bin/python bench/webhook_reactions.py [--samples 5] [--scale 3000] [--no-write]
 
 The production shape, in one process: Temporal dev server, the sandbox GitHub (hosting the App,
 delivering its webhooks), the receiver (receiver/, served by uvicorn on this event loop) and the real
