@@ -105,7 +105,7 @@ def build_worker(
     queue = task_queue or settings.task_queue
     if activities is None:
         github_client = github_client if github_client is not None else make_github_client(settings)
-        activities = github_activities(github_client)
+        activities = github_activities(github_client, safety_net=settings.poll_safety_net)
     lane = lane_activities(client, queue)
     if activity_executor is None and not all(inspect.iscoroutinefunction(fn) for fn in activities):
         activity_executor = ThreadPoolExecutor(SYNC_ACTIVITY_THREADS, "sync-activity")

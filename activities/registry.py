@@ -30,9 +30,11 @@ def github_activities(
     dispatch_lookup_attempts: int = 10,
     dispatch_lookup_interval: float = 2.0,
     request_limit: timedelta = GITHUB_REQUEST_LIMIT,
+    safety_net: timedelta | None = None,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods over one GitHub client; the keyword options exist for tests
-    (`request_limit`: sized to the sandbox's longest injected delay instead of GitHub's 10 s)."""
+    (`request_limit`: sized to the sandbox's longest injected delay instead of GitHub's 10 s), but
+    `safety_net`, the shortest poll interval when webhooks nudge the hotfixes (WorkerSettings)."""
     preflight = PreflightActivities(github)
     branches = BranchActivities(github, request_limit=request_limit)
     picks = CherryPickActivities(github)
@@ -44,7 +46,7 @@ def github_activities(
         request_limit=request_limit,
     )
     rules = RulesActivities(github)
-    waits = GitHubWaits(github)
+    waits = GitHubWaits(github, safety_net=safety_net)
     return [
         preflight.preflight,
         branches.find_base,

@@ -23,6 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.checks import CheckVerdict, verdict
+from activities.github import conditional
 from activities.github.client import GitHubClient
 from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
@@ -74,27 +75,57 @@ async def poll(
     interval: timedelta,
     what: str,
     describe: Callable[[T], str] = str,
+    api: RepoApi | None = None,
 ) -> T:
-    """One look: what `observe` sees when it is `done`, else `not_yet`, retried one interval later."""
-    if activity.in_activity() and activity.is_worker_shutdown():
+    """One look: what `observe` sees when it is `done`, else `not_yet`, retried one interval later.
+
+    With `api`, the look is conditional (activities/github/conditional.py): when every GET of the
+    previous attempt's look answers 304, nothing changed, and the attempt ends there, for free.
+    """
+    in_activity = activity.in_activity()
+    if in_activity and activity.is_worker_shutdown():
         # A look is harmless to move: the stopping worker leaves it to another at once.
         logger("activities.waits").info("poll handed back: the worker is stopping", what=what)
         raise not_yet(what, HANDED_BACK)
+    previous = conditional.from_heartbeat(activity.info().heartbeat_details) if in_activity and api else []
+    look = conditional.Look(previous=previous)
+    token = conditional.begin(look) if api is not None else None
     try:
+        if api is not None and previous and await threads.run(api.unchanged, look):
+            _keep(look.details() or {conditional.DETAIL: [[s.url, s.params, s.etag] for s in previous]})
+            raise not_yet(f"{what} (unchanged)", interval)
         seen = await threads.run(observe)
     except Exception as err:
         raise _paced(err, interval) from None
+    finally:
+        if token is not None:
+            conditional.end(token)
     if done(seen):
         logger("activities.waits").info("wait over", what=what, seen=describe(seen))
         return seen
+    details = look.details()
+    if details is not None:
+        _keep(details)
     raise not_yet(f"{what} ({describe(seen)})", interval)
 
 
+def _keep(details: dict[str, Any]) -> None:
+    """Hand the look's ETags to the next attempt (the heartbeat's first detail stays the note)."""
+    if activity.in_activity():
+        activity.heartbeat("polling: a conditional look (ETags) next", details)
+
+
 class GitHubWaits(OnGitHub):
-    def __init__(self, github: GitHubClient) -> None:
+    def __init__(self, github: GitHubClient, *, safety_net: timedelta | None = None) -> None:
         super().__init__(github)
         # Who may approve, looked up once in a while per worker: permissions rarely change mid-hotfix.
         self._approvers = Approvers()
+        # With webhooks (HOTFIX_WEBHOOKS), a nudge brings the next look; polls are only the safety
+        # net for a lost delivery or a receiver that is down, at least this far apart.
+        self._safety_net = safety_net
+
+    def _interval(self, asked: timedelta) -> timedelta:
+        return asked if self._safety_net is None else max(asked, self._safety_net)
 
     @activity.defn
     async def wait_checks(self, input: WaitChecksInput) -> ChecksResult:
@@ -141,7 +172,8 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen.state in ("success", "failure"),
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
+            api=api,
             what=f"checks on {input.ref}",
             describe=lambda seen: f"{seen.head_sha[:12]} {seen.state}",
         )
@@ -228,7 +260,8 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen != last,
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
+            api=api,
             what=f"reviews of #{input.number}",
             describe=lambda seen: f"{seen.state.value} {seen.head_sha[:12]}",
         )
@@ -296,7 +329,8 @@ class GitHubWaits(OnGitHub):
             self.github_threads,
             observe,
             lambda seen: seen.status == "completed" or seen != last,
-            interval=input.poll_interval,
+            interval=self._interval(input.poll_interval),
+            api=api,
             what=f"run {input.run_id}",
             describe=lambda seen: f"{seen.status} {seen.conclusion or ''}".strip(),
         )

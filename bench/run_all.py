@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("api_calls.py", 600),
     ("history_events.py", 600),
     ("reaction_time.py", 600),
+    ("webhook_reactions.py", 600),
     ("cancelled_poll.py", 300),
     ("fault_matrix.py", 900),
     ("shutdown.py", 300),

@@ -65,6 +65,15 @@ class WorkerSettings(TemporalSettings):
     # SIGTERM: running activities get this long; then the process exits, frozen or not.
     shutdown_grace: float = Field(default=30.0, gt=0)
     log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+    # HOTFIX_WEBHOOKS: GitHub's webhooks reach the receiver (webhooks.py), which nudges the hotfixes;
+    # polls are then only the safety net, HOTFIX_WEBHOOK_POLL_INTERVAL seconds apart at least
+    # (instead of the hotfix's poll interval, 30 s by default).
+    webhooks: bool = False
+    webhook_poll_interval: float = Field(default=300.0, gt=0)
+
+    @property
+    def poll_safety_net(self) -> timedelta | None:
+        return timedelta(seconds=self.webhook_poll_interval) if self.webhooks else None
 
     @field_validator("github_url")
     @classmethod

@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="how long a GitHub App installation token lives (default 3600, GitHub's hour)",
     )
+    run.add_argument(
+        "--app-webhook-url",
+        default=None,
+        help="where the hosted App's webhook deliveries go (e.g. the receiver's /github/webhook); "
+        "its secret is read from HOTFIX_WEBHOOK_SECRET",
+    )
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(
@@ -78,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
                 "mergeability_seconds": args.mergeability_seconds,
                 "run_list_lag_seconds": args.run_list_lag_seconds,
             },
+            app_webhook_url=args.app_webhook_url,
         )
 
 

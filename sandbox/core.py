@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox import profiles
 from sandbox.state import Record, Store
+from sandbox.views import Urls
 
 log = logging.getLogger("sandbox")
 
@@ -93,6 +94,10 @@ class Sandbox:
         self._wake: asyncio.Event | None = None
         self._timer_task: asyncio.Task[None] | None = None
         self._save_handle: asyncio.TimerHandle | None = None
+        # The URLs of the last request (webhook payloads built by the clock's timers use them too).
+        self.urls = Urls(api="http://localhost", web="http://localhost")
+        # The webhook deliveries' thread and log (sandbox/webhooks.py makes it when first needed).
+        self.deliverer: Any = None
 
     # -- settings
     @property
@@ -198,6 +203,8 @@ class Sandbox:
         self.store.save()
 
     async def stop(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.stop()
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_handle = None

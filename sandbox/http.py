@@ -8,7 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox import api, apps, errors, populate, profiles, responses  # noqa: F401 - importing sandbox.api fills the route table
+from sandbox import api, apps, errors, populate, profiles, responses, webhooks  # noqa: F401 - importing sandbox.api fills the route table
 from sandbox.core import Fault, Sandbox
 from sandbox.models import grants
 from sandbox.routing import Ctx, Reply, match
@@ -99,6 +99,13 @@ class App:
             "X-RateLimit-Resource": "core",
         }
 
+    def _refund(self, login: str | None, given: dict[str, str]) -> dict[str, str]:
+        if "X-RateLimit-Used" not in given:
+            return {}
+        key = login or "-"
+        used = self.used[key] = max(0, self.used.get(key, 1) - 1)
+        return {"X-RateLimit-Remaining": str(max(0, RATE_LIMIT - used)), "X-RateLimit-Used": str(used)}
+
     async def _api(self, scope: Scope, receive: Any, send: Any, path: str) -> None:
         method = scope["method"]
         query_string = scope.get("query_string", b"").decode()
@@ -132,6 +139,8 @@ class App:
             if responses.not_modified(method, status, headers, tag):
                 status, body, raw_out = 304, None, b""
                 entry["status"] = status
+                # Like github.com, a 304 is free: give back the point _handle counted for it.
+                out_headers.update(self._refund(entry["user"], out_headers))
         if self.sb.record_bodies:
             entry["response"] = body
         if self.sb.observer is not None:
@@ -169,7 +178,7 @@ class App:
     ) -> tuple[int, Any, dict[str, str]]:
         host = headers.get("host", "localhost")
         profile = self.sb.profile
-        urls = Urls(api=f"http://{host}{profile.api_prefix}", web=f"http://{host}")
+        urls = self.sb.urls = Urls(api=f"http://{host}{profile.api_prefix}", web=f"http://{host}")
         user: Record | None = None
         out_headers: dict[str, str] = {}
         try:
@@ -275,6 +284,16 @@ class App:
                 await _send(send, 200, self.sb.update_settings({}), {})
         elif what.startswith("repos/") and method == "POST":
             await self._configure(send, what[len("repos/") :], body)
+        elif what.startswith("apps/") and what.endswith("/hook"):
+            # The App's webhook (URL, secret, content type, active), as on a real App's settings page.
+            app = self.sb.store.data.get("apps", {}).get(what[len("apps/") : -len("/hook")])
+            if app is None or not app.get("hosted"):
+                await _send(send, 404, {"message": "Not Found"}, {})
+                return
+            if method == "POST" and isinstance(body, dict):
+                webhooks.set_app_hook(self.sb, app, body)
+                self.sb.store.save()
+            await _send(send, 200, webhooks.app_hook_config(app), {})
         elif what.startswith("apps/"):
             # Install (POST apps/{slug}/installations) or uninstall (DELETE apps/installations/{id}).
             status, out = apps.control(self.sb.store, method, what[len("apps/") :], body)

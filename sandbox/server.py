@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from pathlib import Path
 
 import uvicorn
 
+from sandbox import webhooks
 from sandbox.core import Sandbox
 from sandbox.http import App
 
@@ -31,6 +33,7 @@ def serve(
     profile: str | None = None,
     installation_token_seconds: float | None = None,
     latency: dict[str, float | None] | None = None,
+    app_webhook_url: str | None = None,
 ) -> None:
     sandbox = Sandbox(
         state_dir,
@@ -49,6 +52,9 @@ def serve(
         sandbox.update_settings({"installation_token_seconds": installation_token_seconds})
     if latency:
         sandbox.update_settings(dict(latency))
+    if app_webhook_url:
+        # The seeded App's webhook, with the receiver's secret (never on the command line).
+        webhooks.configure_hosted_apps(sandbox, app_webhook_url, os.environ.get("HOTFIX_WEBHOOK_SECRET", ""))
     uvicorn.Server(make_config(App(sandbox), host, port)).run()
 
 

@@ -106,3 +106,29 @@ def test_the_production_image_holds_the_product_and_not_the_sandbox() -> None:
     assert not [p for p in packages if p.startswith(("sandbox", "local"))]
     runtime = " ".join(project["project"]["dependencies"])
     assert not [lib for lib in ("pygit2", "starlette", "uvicorn", "PyYAML") if lib in runtime]
+
+
+def test_the_receiver_is_its_own_service_with_no_github_credentials(compose: dict[str, Any]) -> None:
+    receiver = compose["services"]["receiver"]
+    assert receiver["build"] == {"context": ".", "dockerfile": "Dockerfile.receiver"}
+    keys = env_keys(receiver)
+    webhook_known = {f"HOTFIX_{name.upper()}" for name in WebhookSettings.model_fields}
+    assert keys <= webhook_known, keys - webhook_known
+    assert not [k for k in keys if k.startswith("HOTFIX_GITHUB")]
+    assert "HOTFIX_WEBHOOK_SECRET" not in keys  # from .env only
+    assert receiver["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
+    dockerfile = (ROOT / "Dockerfile.receiver").read_text()
+    assert 'ENTRYPOINT ["python", "webhooks.py"]' in dockerfile and '.[receiver]"' in dockerfile
+    copied = set(re.findall(r"^COPY (\w+)/ ", dockerfile, flags=re.MULTILINE))
+    assert "receiver" in copied and not copied & {"sandbox", "local"}
+
+
+def test_the_app_manifest_asks_for_the_events_the_receiver_maps() -> None:
+    import json
+
+    from receiver import events
+
+    manifest = json.loads((ROOT / "github-app.json").read_text())
+    assert set(manifest["default_events"]) == set(events.EVENTS)
+    assert manifest["hook_attributes"]["url"].endswith("/github/webhook")
+    assert manifest["default_permissions"]["pull_requests"] == "write"

@@ -168,6 +168,15 @@ def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -
     assert "ghs_secret" not in repr(settings) and "ghs_secret" not in str(settings.model_dump())
 
 
+def test_with_webhooks_polls_become_a_five_minute_safety_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTFIX_GITHUB_TOKEN", "ghs_secret")
+    assert worker.load_settings().poll_safety_net is None  # no webhooks: the hotfix's own interval
+    monkeypatch.setenv("HOTFIX_WEBHOOKS", "true")
+    assert worker.load_settings().poll_safety_net == timedelta(minutes=5)
+    monkeypatch.setenv("HOTFIX_WEBHOOK_POLL_INTERVAL", "120")
+    assert worker.load_settings().poll_safety_net == timedelta(minutes=2)
+
+
 async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironment) -> None:
     namespace = f"ns-{uuid.uuid4().hex[:8]}"
     await local_env.client.workflow_service.register_namespace(

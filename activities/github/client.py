@@ -20,7 +20,7 @@ from github.GithubException import GithubException, RateLimitExceededExceedsMaxW
 from github.Repository import Repository
 from github.Requester import Requester
 
-from activities.github import errors
+from activities.github import conditional, errors
 from activities.github.auth import AppCredentials, AppInstallations, credentials
 from activities.github.threads import GitHubThreads
 from activities.github.writes import WriteGate
@@ -150,6 +150,8 @@ class GitHubClient:
         self._local = threading.local()
         self.threads = GitHubThreads(threads)
         self.writes = WriteGate(write_interval)
+        # The polls' last answers, for conditional GETs whose 304 costs no rate limit (conditional.py).
+        self.bodies = conditional.Bodies()
         self._repos: dict[str, Repository] = {}
         self._login: str | None = None
         self._lock = threading.Lock()

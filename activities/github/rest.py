@@ -15,7 +15,7 @@ from typing import Any
 
 from github.GithubException import GithubException
 
-from activities.github import errors, threads
+from activities.github import conditional, errors, threads
 from activities.github.client import GitHubClient
 from activities.github.threads import GitHubThreads
 
@@ -87,13 +87,54 @@ class RepoApi:
         return Reply(200, data)
 
     def _request(self, verb: str, url: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        look = conditional.current() if verb == "GET" else None
         try:
+            if look is not None:
+                return self._look_get(look, url, kwargs.get("parameters"))
             return self.client.requester_for(self.repository).requestJsonAndCheck(verb, url, **kwargs)
         except GithubException as err:
+            if look is not None:
+                look.complete = False
             if err.status == 401 or isinstance(err, errors.AppRefused):
                 # An App's installation may be gone (uninstalled, installed again): ask again next time.
                 self.client.refused(self.repository)
             raise
+
+    def _look_get(
+        self, look: conditional.Look, url: str, params: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], Any]:
+        """A poll's GET (conditional.py): the probe's answer if it had one, else a conditional GET
+        when the worker keeps the answer behind an ETag (a 304 is that answer), else a plain one."""
+        name = conditional.key(url, params)
+        reused = look.reuse.pop(name, None)
+        if reused is not None:
+            look.record(url, params, reused[0])
+            return reused
+        requester = self.client.requester_for(self.repository)
+        kept = self.client.bodies.get(name)
+        asked = {"If-None-Match": kept.etag} if kept is not None else None
+        status, headers, text = requester.requestJson("GET", url, params, asked)
+        if status == 304 and kept is not None:
+            headers = {**headers, "etag": kept.etag}
+            if kept.link:
+                headers["link"] = kept.link
+            text = kept.text
+        data = conditional.structured(text)
+        if status >= 400:
+            raise requester.createException(status, headers, data)
+        if isinstance(data, dict) and "url" not in data:
+            data["url"] = url  # as requestJsonAndCheck does for GETs
+        look.record(url, params, headers)
+        if status == 200 and headers.get("etag"):
+            kept = conditional.Kept(str(headers["etag"]), text, str(headers.get("link", "")))
+            self.client.bodies.put(name, kept)
+        return headers, data
+
+    def unchanged(self, look: conditional.Look) -> bool:
+        """Whether every GET of the previous look answers 304 to its ETag (conditional.py)."""
+        requester = self.client.requester_for(self.repository)
+        with errors.github_call(self.repository, "look for changes", app_id=self.client.app_id):
+            return conditional.unchanged(look, requester.requestJson, threads.checkpoint)
 
     def json(self, verb: str, path: str, **kwargs: Any) -> Any:
         return self.call(verb, path, **kwargs).data

@@ -11,6 +11,7 @@ from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox
     commits,
     deployments,
     git_data,
+    hooks,
     meta,
     pending_deployments,
     pulls,

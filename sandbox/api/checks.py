@@ -116,6 +116,7 @@ def update_check_run(ctx: Ctx) -> Any:
         # An app may only update its own check runs.
         app_id = checks.app_id(ctx.sb, slug)
         raise errors.Forbidden(f"Invalid app_id `{app_id}` - {ONLY_ITS_APP}")
+    was = run["status"]
     for key in ("name", "status", "conclusion"):
         if isinstance(ctx.body, dict) and ctx.body.get(key) is not None:
             run[key] = ctx.body[key]
@@ -123,9 +124,12 @@ def update_check_run(ctx: Ctx) -> Any:
         run["status"] = "completed"
         run["completed_at"] = run.get("completed_at") or time.time()
     _apply_output(run, ctx.field("output", required=False))
-    suite = ctx.repo.get("check_suites", {}).get(str(run.get("suite")))
-    if suite is not None:
-        checks.refresh_suite(ctx.sb, ctx.repo, suite)
+    if run["status"] == "completed" and was != "completed":
+        checks.completed(ctx.sb, ctx.repo, run)
+    else:
+        suite = ctx.repo.get("check_suites", {}).get(str(run.get("suite")))
+        if suite is not None:
+            checks.refresh_suite(ctx.sb, ctx.repo, suite)
     ctx.store.touch()
     return view.check_run(ctx.urls, ctx.store, ctx.repo, run)
 

@@ -69,8 +69,8 @@ def create_status(ctx: Ctx) -> Any:
         ctx.login,
         ctx.field("description", required=False) or "",
         ctx.field("log_url", required=False) or ctx.field("target_url", required=False),
+        via_api=True,
     )
-    st["via_api"] = True
     if state == "success" and ctx.field("auto_inactive", required=False) is not False:
         deployments.supersede(ctx.sb, ctx.repo, dep, ctx.login)
     return Reply(201, view.deployment_status(ctx.urls, ctx.store, ctx.repo, st))

@@ -102,8 +102,7 @@ def delete_ref(ctx: Ctx) -> Any:
     full = _full_ref(ctx.params["ref"])
     if ctx.git.ref_sha(full) is None:
         raise errors.Unprocessable("Reference does not exist")
-    ctx.git.delete_ref(full)
-    ctx.store.touch()
+    refs.delete_ref(ctx.sb, ctx.repo, full, ctx.login)
     return Reply(204)
 
 

@@ -57,7 +57,7 @@ def get_pull(ctx: Ctx) -> Any:
 def update_pull(ctx: Ctx) -> Any:
     pr = _get(ctx)
     body = ctx.body if isinstance(ctx.body, dict) else {}
-    return _full(ctx, pulls.update(ctx.sb, ctx.repo, pr, body))
+    return _full(ctx, pulls.update(ctx.sb, ctx.repo, pr, body, ctx.login))
 
 
 @route("GET", R + "/pulls/{pull_number}/commits")

@@ -1,15 +1,14 @@
-"""Repository, branches, webhooks (branch protection and rulesets are in `sandbox.api.rules`)."""
+"""Repository and branches (protection and rulesets: `sandbox.api.rules`; webhooks: `sandbox.api.hooks`)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sandbox import errors
 from sandbox.models import protection
-from sandbox.routing import Ctx, Reply, route
+from sandbox.routing import Ctx, route
 from sandbox.views.commits import commit
-from sandbox.views.repos import branch, hook, repository, short_branch
+from sandbox.views.repos import branch, repository, short_branch
 
 R = "/repos/{owner}/{repo}"
 
@@ -41,30 +40,3 @@ def get_branch(ctx: Ctx) -> Any:
     assert head is not None
     rule = protection.rule_for(ctx.repo, name)
     return branch(ctx.urls, ctx.repo, name, commit(ctx.urls, ctx.store, ctx.repo, head), rule)
-
-
-@route("GET", R + "/hooks")
-def list_hooks(ctx: Ctx) -> Any:
-    return [hook(ctx.urls, ctx.repo, h) for h in ctx.paginate(ctx.repo["hooks"])]
-
-
-@route("POST", R + "/hooks")
-def create_hook(ctx: Ctx) -> Any:
-    """Stored and listed, never delivered: the sandbox does not call out."""
-    config = dict(ctx.field("config", "Hook"))
-    if "url" not in config:
-        raise errors.custom("Hook", "url is missing")
-    if "secret" in config:
-        config["secret"] = "********"
-    record = {
-        "id": ctx.store.new_id(),
-        "active": bool(
-            ctx.field("active", required=False) if ctx.field("active", required=False) is not None else True
-        ),
-        "events": list(ctx.field("events", required=False) or ["push"]),
-        "config": {"content_type": "form", "insecure_ssl": "0", **config},
-        "created_at": time.time(),
-    }
-    ctx.repo["hooks"].append(record)
-    ctx.store.touch()
-    return Reply(201, hook(ctx.urls, ctx.repo, record))

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from sandbox.core import Sandbox
+from sandbox.models import events
 from sandbox.state import Record
 
 GOOD = ("success", "neutral", "skipped")
@@ -87,8 +88,19 @@ def create_run(
         app=app,
         suite=suite["id"],
     )
+    events.check_run(sb, repo, run, "created", suite, len(suite_runs(repo, suite)))
+    if run["status"] == "completed":
+        events.check_run(sb, repo, run, "completed", suite, len(suite_runs(repo, suite)))
     refresh_suite(sb, repo, suite)
     return run
+
+
+def completed(sb: Sandbox, repo: Record, run: Record) -> None:
+    """A run has completed (CI or its app said so): `check_run` completed, and its suite refreshed."""
+    suite = repo.get("check_suites", {}).get(str(run.get("suite")))
+    if suite is not None:
+        events.check_run(sb, repo, run, "completed", suite, len(suite_runs(repo, suite)))
+        refresh_suite(sb, repo, suite)
 
 
 def suite_runs(repo: Record, suite: Record) -> list[Record]:
@@ -112,6 +124,8 @@ def refresh_suite(sb: Sandbox, repo: Record, suite: Record) -> None:
     if (status, conclusion) != (suite["status"], suite["conclusion"]):
         suite.update(status=status, conclusion=conclusion, updated_at=time.time())
         sb.store.touch()
+        if status == "completed":
+            events.check_suite(sb, repo, suite, "completed", len(runs))
 
 
 def run_app(repo: Record, run: Record) -> str:
@@ -134,6 +148,7 @@ def add_status(
     }
     repo["statuses"].append(st)
     sb.store.touch()
+    events.status(sb, repo, st)
     return st
 
 

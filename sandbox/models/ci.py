@@ -86,7 +86,5 @@ def complete(sb: Sandbox, repo: Record, t: Record) -> None:
         title="Tests failed" if failed else "Tests passed",
         summary="The head commit asked for a failure ([ci-fail])." if failed else "All good.",
     )
-    suite = repo["check_suites"].get(str(run.get("suite")))
-    if suite is not None:
-        checks.refresh_suite(sb, repo, suite)
+    checks.completed(sb, repo, run)
     sb.store.touch()

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from sandbox.core import Sandbox
+from sandbox.models import events
 from sandbox.state import Record
 
 STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
@@ -49,6 +50,7 @@ def add_status(
     creator: str | None,
     description: str = "",
     log_url: str | None = None,
+    via_api: bool = False,
 ) -> Record:
     now = time.time()
     st = sb.store.add(
@@ -62,7 +64,10 @@ def add_status(
         log_url=log_url,
         created_at=now,
     )
+    if via_api:
+        st["via_api"] = True
     dep["updated_at"] = now
+    events.deployment_status(sb, repo, dep, st)
     return st
 
 

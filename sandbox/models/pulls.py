@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox import errors, identity
 from sandbox.core import Sandbox
-from sandbox.models import ci, codeowners, gate, permissions, refs, repo_rules
+from sandbox.models import ci, codeowners, events, gate, permissions, refs, repo_rules
 from sandbox.state import Record
 
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -168,6 +168,7 @@ def open_pull(
     # Actions runs the PR's workflows on its head (`pull_request`), besides the push's.
     ci.start(sb, repo, head_sha, head, event="pull_request")
     sb.store.touch()
+    events.pull_request(sb, repo, pr, "opened", login)
     return pr
 
 
@@ -191,8 +192,9 @@ def _request_code_owners(sb: Sandbox, repo: Record, pr: Record) -> None:
                     pr["requested_reviewers"].append(login)
 
 
-def update(sb: Sandbox, repo: Record, pr: Record, body: Record) -> Record:
+def update(sb: Sandbox, repo: Record, pr: Record, body: Record, sender: str | None = None) -> Record:
     """PATCH: title, body, base (an existing branch), state open/closed (not once merged)."""
+    was = (pr["state"], pr["title"], pr["body"], pr["base"])
     for key in ("title", "body"):
         if key in body:
             pr[key] = body[key]
@@ -208,7 +210,12 @@ def update(sb: Sandbox, repo: Record, pr: Record, body: Record) -> Record:
         pr["state"] = body["state"]
     pr["updated_at"] = time.time()
     sb.store.touch()
-    return refresh(sb, repo, pr)
+    refresh(sb, repo, pr)
+    if pr["state"] != was[0]:
+        events.pull_request(sb, repo, pr, "closed" if pr["state"] == "closed" else "reopened", sender)
+    elif (pr["title"], pr["body"], pr["base"]) != was[1:]:
+        events.pull_request(sb, repo, pr, "edited", sender, changes={})
+    return pr
 
 
 def request_reviewers(
@@ -290,6 +297,8 @@ def add_review(
     if login in pr["requested_reviewers"] and event:
         pr["requested_reviewers"].remove(login)
     sb.store.touch()
+    if event:
+        events.pull_request_review(sb, repo, pr, review, "submitted", login)
     return review
 
 
@@ -341,6 +350,7 @@ def merge(
         merge_commit_sha=sha,
     )
     sb.store.touch()
+    events.pull_request(sb, repo, pr, "closed", str(user["login"]))
     return sha
 
 
@@ -355,3 +365,6 @@ def _rebase(sb: Sandbox, repo: Record, pr: Record) -> str:
             raise errors.MethodNotAllowed("This branch can't be rebased")
         onto = git.create_commit(tree, [onto], commit.message, commit.author, identity.github_sig())
     return onto
+
+
+events.DETAILS = details

@@ -11,7 +11,7 @@ import time
 from sandbox import errors
 from sandbox.core import Sandbox
 from sandbox.gitstore import HEADS
-from sandbox.models import ci, gate, reviews
+from sandbox.models import ci, events, gate, reviews
 from sandbox.state import Record
 
 
@@ -25,22 +25,34 @@ def set_ref(sb: Sandbox, repo: Record, full_ref: str, sha: str, pusher: str | No
     git.set_ref(full_ref, sha)
     repo["pushed_at"] = time.time()
     sb.store.touch()
+    events.push(sb, repo, full_ref, before, sha, pusher)
     if not full_ref.startswith(HEADS):
         return
     branch = full_ref[len(HEADS) :]
     repo.setdefault("pushes", {})[branch] = {"sha": sha, "pusher": pusher, "at": time.time()}
     if before is not None and before != sha:
-        _pushed_to_head(sb, repo, branch, sha)
+        _pushed_to_head(sb, repo, branch, sha, pusher)
     ci.start(sb, repo, sha, branch)
 
 
-def _pushed_to_head(sb: Sandbox, repo: Record, branch: str, sha: str) -> None:
+def _pushed_to_head(sb: Sandbox, repo: Record, branch: str, sha: str, pusher: str | None) -> None:
     for pr in repo["pulls"].values():
         if pr["state"] == "open" and pr["head"] == branch:
+            before = pr["head_sha"]
             pr["head_sha"] = sha
             ci.start(sb, repo, sha, branch, event="pull_request")
             if gate.dismisses_stale(repo, pr["base"]):
                 reviews.dismiss(sb, repo, pr)
+            events.pull_request(sb, repo, pr, "synchronize", pusher, before=before, after=sha)
+
+
+def delete_ref(sb: Sandbox, repo: Record, full_ref: str, pusher: str | None) -> None:
+    """A branch or tag deleted: a push with `deleted: true`."""
+    git = sb.store.git(repo)
+    before = git.ref_sha(full_ref)
+    git.delete_ref(full_ref)
+    sb.store.touch()
+    events.push(sb, repo, full_ref, before, None, pusher)
 
 
 def branch_sha(sb: Sandbox, repo: Record, branch: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sandbox import errors
 from sandbox.core import Sandbox, timer
 from sandbox.gitstore import HEADS, TAGS
-from sandbox.models import deployments, protection, repo_rules, workflows
+from sandbox.models import deployments, events, protection, repo_rules, workflows
 from sandbox.state import Record, Store, parse_iso
 
 DEPLOY_FAIL = "[deploy-fail]"
@@ -116,7 +116,7 @@ def _touch(sb: Sandbox, run: Record) -> None:
     sb.store.touch()
 
 
-def _complete(sb: Sandbox, run: Record, conclusion: str) -> None:
+def _complete(sb: Sandbox, repo: Record, run: Record, conclusion: str) -> None:
     now = time.time()
     for job in run["jobs"]:
         if job["status"] != "completed":
@@ -124,6 +124,7 @@ def _complete(sb: Sandbox, run: Record, conclusion: str) -> None:
             job["started_at"] = job["started_at"] or now
     run.update(status="completed", conclusion=conclusion, waiting_env=None)
     _touch(sb, run)
+    events.workflow_run(sb, repo, run, "completed")
 
 
 def start_attempt(sb: Sandbox, repo: Record, run: Record) -> None:
@@ -142,6 +143,7 @@ def start_attempt(sb: Sandbox, repo: Record, run: Record) -> None:
         }
         for name, env in run["job_specs"]
     ]
+    events.workflow_run(sb, repo, run, "requested")
     job = run["jobs"][0]
     env = repo["environments"].get(job["environment"]) if job["environment"] else None
     if job["environment"] and env is None:
@@ -152,7 +154,7 @@ def start_attempt(sb: Sandbox, repo: Record, run: Record) -> None:
             f'Branch "{run["head_branch"]}" is not allowed to deploy to {env["name"]} '
             "due to environment protection rules."
         )
-        _complete(sb, run, "failure")
+        _complete(sb, repo, run, "failure")
         return
     if env is not None and env["reviewers"]:
         job["status"] = "waiting"
@@ -162,6 +164,7 @@ def start_attempt(sb: Sandbox, repo: Record, run: Record) -> None:
         dep = _deployment(sb, repo, run, job["environment"])
         deployments.add_status(sb, repo, dep, "waiting", run["actor"])
         _touch(sb, run)
+        events.deployment_review(sb, repo, run, env, "requested", run["triggering_actor"])
         return
     _start_job(sb, repo, run, run["triggering_actor"])
 
@@ -194,6 +197,7 @@ def _start_job(sb: Sandbox, repo: Record, run: Record, actor: str | None) -> Rec
     job = run["jobs"][0]
     job.update(status="in_progress", started_at=now)
     run.update(status="in_progress", waiting_env=None)
+    events.workflow_run(sb, repo, run, "in_progress")
     dep = None
     if job["environment"]:
         dep = _waiting_deployment(repo, run)
@@ -222,7 +226,7 @@ def _job_complete(sb: Sandbox, repo: Record, t: Record) -> None:
         )
         if not failed:
             deployments.supersede(sb, repo, dep, run["actor"])
-    _complete(sb, run, conclusion)
+    _complete(sb, repo, run, conclusion)
 
 
 # -- pending deployments and their reviewers
@@ -265,11 +269,12 @@ def review(
             "at": time.time(),
         }
     )
+    events.deployment_review(sb, repo, run, env, state, login, comment)
     if state == "rejected":
         dep = _waiting_deployment(repo, run)
         if dep is not None:
             deployments.add_status(sb, repo, dep, "failure", login, "Deployment rejected")
-        _complete(sb, run, "failure")
+        _complete(sb, repo, run, "failure")
         return None
     return _start_job(sb, repo, run, login)
 
@@ -294,4 +299,4 @@ def cancel(sb: Sandbox, repo: Record, run: Record) -> None:
     dep = repo["deployments"].get(str(run.get("deployment_id")))
     if run["status"] == "in_progress" and dep is not None and dep.get("run_id") == run["id"]:
         deployments.add_status(sb, repo, dep, "failure", run["actor"], "Cancelled")
-    _complete(sb, run, "cancelled")
+    _complete(sb, repo, run, "cancelled")

@@ -4,6 +4,7 @@ asks Temporal to look again one poll interval later (a benign "not yet")."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -86,6 +87,20 @@ async def test_wait_checks_waits_for_a_new_head(acts: Activities, waits: GitHubW
     assert caught.value.next_retry_delay == POLL
 
 
+async def test_with_webhooks_the_next_look_waits_for_the_safety_net(acts: Activities, sandbox: Any) -> None:
+    # HOTFIX_WEBHOOKS: a webhook nudges the hotfix, so the poll is only the safety net, however short
+    # the hotfix's own interval; a longer one of its own stays.
+    head = _work_branch_with_a_pick(acts, sandbox)
+    waits = GitHubWaits(client_for(sandbox), safety_net=timedelta(minutes=5))
+    for asked, expected in ((POLL, timedelta(minutes=5)), (timedelta(minutes=9), timedelta(minutes=9))):
+        with pytest.raises(ApplicationError) as caught:
+            await environment().run(
+                waits.wait_checks,
+                WaitChecksInput(repository=REPO, ref=WORK, poll_interval=asked, not_sha=head),
+            )
+        assert caught.value.type == NOT_YET and caught.value.next_retry_delay == expected
+
+
 @pytest.mark.parametrize(
     ("fault", "delay"),
     [
@@ -162,6 +177,92 @@ async def test_wait_review_returns_on_change(acts: Activities, waits: GitHubWait
     assert approved.state == ReviewState.APPROVED
     assert approved.approved_by == ["prod-reviewer-1"]
     assert approved.head_sha == first.head_sha
+
+
+def _attempt(attempt: int, details: list[Any], beats: list[Any]) -> Any:
+    env = environment(attempt)
+    env.info = dataclasses.replace(env.info, heartbeat_details=details)
+    env.on_heartbeat = lambda *given: beats.append(list(given))
+    return env
+
+
+def _answers(sandbox: Any, since: int) -> list[tuple[str, int]]:
+    return [(r["path"], r["status"]) for r in sandbox.requests()[since:] if r["method"] == "GET"]
+
+
+async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # Each retry of a poll looks with the ETags its previous attempt left in its heartbeat details
+    # (Temporal hands them to the next attempt): nothing new is all 304, which costs no rate limit.
+    _work_branch_with_a_pick(acts, sandbox)
+    pr = run(
+        acts.open_pull_request,
+        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
+    )
+    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
+    first = await environment().run(waits.wait_review, arg)
+    again = arg.model_copy(update={"last": first})
+    beats: list[Any] = []
+    with pytest.raises(ApplicationError):
+        await _attempt(1, [], beats).run(waits.wait_review, again)
+    details = beats[-1]
+    assert not details[0].startswith("waiting for") and details[1]["etags"]  # no worker note in `status`
+    for attempt in (2, 3):
+        since = len(sandbox.requests())
+        with pytest.raises(ApplicationError) as caught:
+            await _attempt(attempt, details, beats).run(waits.wait_review, again)
+        assert caught.value.type == NOT_YET and "(unchanged)" in caught.value.message
+        answers = _answers(sandbox, since)
+        assert answers and all(status == 304 for _, status in answers), answers
+        assert beats[-1] == details  # handed on to the next attempt
+    await asyncio.to_thread(
+        lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
+    )
+    since = len(sandbox.requests())
+    approved = await _attempt(4, details, beats).run(waits.wait_review, again)
+    assert approved.state == ReviewState.APPROVED and approved.approved_by == ["prod-reviewer-1"]
+    # The probe's first 200 is the look's own answer: no GET twice.
+    paths = [path for path, status in _answers(sandbox, since) if status == 200]
+    assert len(paths) == len(set(paths)), paths
+
+
+async def test_a_nudged_look_reads_what_the_worker_kept_for_a_free_304(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # A nudge restarts the poll (a new activity, no heartbeat details) and it must report what it
+    # sees: the worker kept its last answers, so an unchanged PR costs 304s only, and is reported.
+    _work_branch_with_a_pick(acts, sandbox)
+    pr = run(
+        acts.open_pull_request,
+        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
+    )
+    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
+    first = await environment().run(waits.wait_review, arg)
+    since = len(sandbox.requests())
+    nudged = await environment().run(waits.wait_review, arg)
+    assert nudged == first
+    answers = _answers(sandbox, since)
+    assert answers and all(status == 304 for _, status in answers), answers
+    await asyncio.to_thread(
+        lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
+    )
+    since = len(sandbox.requests())
+    approved = await environment().run(waits.wait_review, arg)
+    assert approved.state == ReviewState.APPROVED and approved.approved_by == ["prod-reviewer-1"]
+    assert any(status == 200 for _, status in _answers(sandbox, since))
+
+
+async def test_a_look_that_missed_something_keeps_no_etags(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # A ref that is no branch: its 404 is part of the look, and a 404 has no ETag to ask again with.
+    head = _work_branch_with_a_pick(acts, sandbox)
+    beats: list[Any] = []
+    arg = WaitChecksInput(repository=REPO, ref=head, poll_interval=POLL, not_sha=head)
+    with pytest.raises(ApplicationError):
+        await _attempt(1, [], beats).run(waits.wait_checks, arg)
+    assert not any(len(beat) > 1 for beat in beats)
 
 
 async def test_wait_review_is_cancellable(acts: Activities, waits: GitHubWaits, sandbox: Any) -> None:

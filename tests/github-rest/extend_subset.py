@@ -40,6 +40,20 @@ OPERATIONS = [
     ("get", "/app/installations/{installation_id}"),
     ("delete", "/app/installations/{installation_id}"),
     ("post", "/app/installations/{installation_id}/access_tokens"),
+    # Webhooks the sandbox delivers (issue #11): the App's and the repository's.
+    ("get", "/app/hook/config"),
+    ("patch", "/app/hook/config"),
+    ("get", "/app/hook/deliveries"),
+    ("get", "/app/hook/deliveries/{delivery_id}"),
+    ("post", "/app/hook/deliveries/{delivery_id}/attempts"),
+    ("post", "/repos/{owner}/{repo}/hooks"),
+    ("get", "/repos/{owner}/{repo}/hooks/{hook_id}"),
+    ("patch", "/repos/{owner}/{repo}/hooks/{hook_id}"),
+    ("delete", "/repos/{owner}/{repo}/hooks/{hook_id}"),
+    ("get", "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries"),
+    ("get", "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"),
+    ("post", "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"),
+    ("post", "/repos/{owner}/{repo}/hooks/{hook_id}/pings"),
 ]
 
 

@@ -104,7 +104,11 @@ async def hotfix_worker(
     # The sandbox lists a dispatched run at once; GitHub may take seconds, hence the defaults.
     # The sandbox's longest injected delay is 3.5 s (the fault matrix), not GitHub's 10 s.
     activities = github_activities(
-        github, dispatch_lookup_attempts=3, dispatch_lookup_interval=0.2, request_limit=timedelta(seconds=4)
+        github,
+        dispatch_lookup_attempts=3,
+        dispatch_lookup_interval=0.2,
+        request_limit=timedelta(seconds=4),
+        safety_net=settings.poll_safety_net,
     )
     async with build_worker(env.client, settings, github, task_queue, activities=activities):
         yield

@@ -1,22 +1,29 @@
 """A GitHub webhook reaches a running hotfix as a `recheck` nudge naming the event and delivery
-(receiver/ on the real dev server, the real worker against the sandbox)."""
+(receiver/ on the real dev server, the real worker against the sandbox), and the sandbox's own
+deliveries move a hotfix whose polls are minutes apart; with the receiver down, polls finish it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import Step
-from local.humans import wait_for
+from local.humans import Humans, play_happy_path, wait_for
 from receiver import verify
 from receiver.app import make_app
 from receiver.temporal import Hotfixes
-from tests.integration.conftest import REPO, start
+from sandbox import seed, webhooks
+from tests.integration.conftest import REPO, hotfix_worker, start
 
 pytestmark = pytest.mark.integration
 SECRET = b"webhook-secret"
@@ -53,3 +60,89 @@ async def test_a_push_to_a_hotfix_branch_nudges_that_hotfix(
     ]
     assert rechecks == [{"by": f"webhook push {headers['X-GitHub-Delivery']}", "cherry_picks": None}]
     await handle.terminate("test over")
+
+
+@contextlib.asynccontextmanager
+async def receiver(client: Any) -> AsyncIterator[str]:
+    """webhooks.py's app, served on this test's event loop (it shares the Temporal client); its URL."""
+    hotfixes = Hotfixes(client)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        make_app(SECRET, hotfixes.running, hotfixes.nudge),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(1000):  # uvicorn says it started by a flag only
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    assert server.started, "the receiver did not start"
+    try:
+        yield f"http://127.0.0.1:{port}/github/webhook"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def webhook_nudges(events: Any) -> list[str]:
+    """The `by` of every recheck signal a webhook sent (`webhook EVENT DELIVERY`)."""
+    out = []
+    for e in events:
+        if e.HasField("workflow_execution_signaled_event_attributes"):
+            attrs = e.workflow_execution_signaled_event_attributes
+            if attrs.signal_name == "recheck" and attrs.input.payloads:
+                by = json.loads(attrs.input.payloads[0].data).get("by") or ""
+                if by.startswith("webhook "):
+                    out.append(by)
+    return out
+
+
+LONG = timedelta(minutes=10)
+
+
+async def test_the_hotfix_moves_on_the_sandboxs_webhooks_alone(
+    local_env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str
+) -> None:
+    """Polls ten minutes apart, a minute for the whole hotfix: only webhooks can move it along."""
+    async with receiver(local_env.client) as url:
+        sandbox.control("POST", f"apps/{seed.APP}/hook", {"url": url, "secret": SECRET.decode()})
+        async with hotfix_worker(
+            local_env, sandbox, task_queue, webhooks=True, webhook_poll_interval=LONG.total_seconds()
+        ):
+            handle = await start(local_env.client, task_queue, unique, poll_interval=LONG)
+            final = await play_happy_path(
+                local_env.client, handle.id, Humans(sandbox.api_url, REPO), within=60.0
+            )
+            assert final.step == Step.DONE
+    nudges = webhook_nudges((await handle.fetch_history()).events)
+    events = {by.split()[1] for by in nudges}
+    # The human acts and what GitHub did after them, each told by its webhook.
+    assert {"pull_request_review", "deployment_review", "pull_request"} <= events, nudges
+    assert events & {"check_run", "check_suite"}, nudges
+    assert "workflow_run" in events, nudges
+
+
+async def test_a_receiver_down_for_the_whole_hotfix_costs_only_the_polls_safety_net(
+    local_env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str
+) -> None:
+    """Webhooks configured, nobody listening: every delivery fails, the hotfix finishes by polling."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}/github/webhook"
+    sandbox.control("POST", f"apps/{seed.APP}/hook", {"url": nowhere, "secret": SECRET.decode()})
+    async with hotfix_worker(local_env, sandbox, task_queue, webhooks=True, webhook_poll_interval=0.5):
+        handle = await start(local_env.client, task_queue, unique)
+        final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
+    assert final.step == Step.DONE
+    assert webhook_nudges((await handle.fetch_history()).events) == []
+    failed = [
+        d for d in webhooks.kept(sandbox.sandbox, webhooks.app_key(seed.APP)) if d["status"] != "pending"
+    ]
+    assert failed and all(d["status_code"] == 0 for d in failed), "the sandbox tried, and nobody answered"

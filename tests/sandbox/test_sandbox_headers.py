@@ -45,6 +45,23 @@ def test_a_get_has_an_etag_and_a_conditional_get_costs_a_free_304(sandbox: Sandb
     assert repo.etag and repo.update() is False
 
 
+def test_a_304_costs_no_rate_limit_point_and_a_200_does(sandbox: SandboxHandle) -> None:
+    # github.com: "Making a conditional request and receiving a 304 response does not count against
+    # your primary rate limit." The 304 still tells the remaining points, unchanged.
+    path = f"/repos/{seed.REPO}/pulls"
+    first = _get(sandbox, path)
+    remaining = int(first.headers["X-RateLimit-Remaining"])
+    for _ in range(3):
+        unchanged = _get(sandbox, path, **{"If-None-Match": first.headers["ETag"]})
+        assert unchanged.status_code == 304
+        assert int(unchanged.headers["X-RateLimit-Remaining"]) == remaining
+        assert int(unchanged.headers["X-RateLimit-Used"]) == int(first.headers["X-RateLimit-Used"])
+    assert int(_get(sandbox, path).headers["X-RateLimit-Remaining"]) == remaining - 1
+    assert int(_get(sandbox, path, **{"If-None-Match": '"stale"'}).headers["X-RateLimit-Remaining"]) == (
+        remaining - 2
+    )
+
+
 def test_last_modified_follows_updated_at(sandbox: SandboxHandle) -> None:
     answer = _get(sandbox, f"/repos/{seed.REPO}")
     assert answer.headers["Last-Modified"].endswith(" GMT")
