@@ -33,6 +33,7 @@ from temporalio.worker import (
 from hotfix.settings import WorkerSettings
 from service import logs as hotfix_logging
 from service.health import Watchdog
+from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
@@ -70,7 +71,9 @@ def load_settings() -> WorkerSettings:
     try:
         # Exactly one way: a machine user's token, or a GitHub App's id and private key (read here).
         credentials(settings)
-    except ValueError as err:
+        # The Temporal TLS files and API key, checked now so a bad path is exit 2, not a retry loop.
+        Security.from_settings(settings)
+    except (ValueError, SecurityProblem) as err:
         raise SettingsProblem(str(err)) from None
     return settings
 
@@ -167,6 +170,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
     )
     watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
     watchdog.waiting_for = f"Temporal at {settings.temporal_address}"
+    security = Security.from_settings(settings)
 
     def waiting(attempt: int, seconds: float, why: str) -> None:
         log.warning("waiting for Temporal", attempt=attempt, retry_in_seconds=seconds, error=why)
@@ -179,6 +183,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
             on_retry=waiting,
             runtime=runtime,
             identity=None,
+            security=security,
         )
         if client is None:
             log.info("stopped before Temporal could be reached")
@@ -193,6 +198,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 "worker started",
                 address=settings.temporal_address,
                 namespace=settings.temporal_namespace,
+                temporal_security=security.describe(),
                 task_queue=settings.task_queue,
                 github_url=settings.github_url,
                 metrics_port=settings.metrics_port,
