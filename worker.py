@@ -28,11 +28,14 @@ from temporalio.worker import (
     ExecuteActivityInput,
     Interceptor,
     Worker,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
 )
 
 from hotfix.settings import WorkerSettings
 from service import logs as hotfix_logging
 from service.health import Watchdog
+from service.observe import HumanActions
 from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
@@ -124,10 +127,16 @@ def build_worker(
 
 
 class ActivityLogContext(Interceptor):
-    """Binds workflow ID, run ID, activity and attempt to every structlog line an activity writes."""
+    """Binds workflow ID, Temporal run ID, activity and attempt to every structlog line an activity
+    writes; logs each human action a hotfix receives (service/observe.py)."""
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return _BindActivity(next)
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        return HumanActions
 
 
 class _BindActivity(ActivityInboundInterceptor):
@@ -136,18 +145,19 @@ class _BindActivity(ActivityInboundInterceptor):
         # Sync activities run in a thread with a copy of this context, so they see the binding too.
         with structlog.contextvars.bound_contextvars(
             workflow_id=info.workflow_id,
-            run_id=info.workflow_run_id,
+            # `temporal_run_id`: a GitHub Actions run is `github_run_id` (service/logs.py).
+            temporal_run_id=info.workflow_run_id,
             activity=info.activity_type,
             attempt=info.attempt,
         ):
             return await super().execute_activity(input)
 
 
-def metrics_runtime(port: int | None) -> Runtime | None:
-    """The SDK's Prometheus exporter on `port` (all interfaces, for containers), or none."""
-    if not port:
-        return None
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{port}")))
+def metrics_runtime(port: int | None) -> Runtime:
+    """The SDK's runtime: its core's logs forwarded to ours (JSON lines, service/logs.py), and its
+    Prometheus exporter on `port` (all interfaces, for containers) when set."""
+    metrics = PrometheusConfig(bind_address=f"0.0.0.0:{port}") if port else None
+    return Runtime(telemetry=TelemetryConfig(logging=hotfix_logging.core_log_forwarding(), metrics=metrics))
 
 
 async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:

@@ -122,6 +122,10 @@ class Waiting(Payloads):
 
     def _set_step(self, step: Step) -> None:
         now = workflow.now()
+        # One line per step change (replay-safe: workflow.logger is silent while replaying; no command).
+        workflow.logger.info(
+            "step changed", extra={"step": step.value, "previous_step": self._status.step.value}
+        )
         if self._status.timeline and self._status.timeline[-1].ended_at is None:
             self._status.timeline[-1].ended_at = now
         if not step.terminal:
