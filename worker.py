@@ -33,7 +33,9 @@ from temporalio.worker import (
 )
 
 from hotfix.settings import WorkerSettings
+from hotfix.telemetry import STEP_DURATION, STEP_DURATION_BUCKETS
 from service import logs as hotfix_logging
+from service import metrics
 from service.health import Watchdog
 from service.observe import HumanActions
 from service.security import Security, SecurityProblem
@@ -153,17 +155,28 @@ class _BindActivity(ActivityInboundInterceptor):
             return await super().execute_activity(input)
 
 
-def metrics_runtime(port: int | None) -> Runtime:
+def metrics_runtime(port: int | None, host: str = "127.0.0.1") -> Runtime:
     """The SDK's runtime: its core's logs forwarded to ours (JSON lines, service/logs.py), and its
-    Prometheus exporter on `port` (all interfaces, for containers) when set."""
-    metrics = PrometheusConfig(bind_address=f"0.0.0.0:{port}") if port else None
-    return Runtime(telemetry=TelemetryConfig(logging=hotfix_logging.core_log_forwarding(), metrics=metrics))
+    Prometheus exporter on `host:port` when set: a private port that service/metrics.py's server
+    appends to its own page, so HOTFIX_METRICS_PORT serves both."""
+    exported = (
+        PrometheusConfig(
+            bind_address=f"{host}:{port}",
+            histogram_bucket_overrides={STEP_DURATION: list(STEP_DURATION_BUCKETS)},
+        )
+        if port
+        else None
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=hotfix_logging.core_log_forwarding(), metrics=exported))
 
 
 async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop`), then let running activities finish. Temporal unreachable
     (a cluster restart, a stack coming up in any order) is waited for, one line per attempt."""
-    runtime = metrics_runtime(settings.metrics_port)
+    # Bound first: a port in use is one line and exit 2 (main), before anything else starts.
+    sdk_port = metrics.private_port() if settings.metrics_port else None
+    exporter = metrics.MetricsServer(settings.metrics_port, sdk_port) if settings.metrics_port else None
+    runtime = metrics_runtime(sdk_port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     github = make_github_client(settings)
@@ -180,6 +193,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
     )
     watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
     watchdog.waiting_for = f"Temporal at {settings.temporal_address}"
+    counting: asyncio.Task[None] | None = None
     security = Security.from_settings(settings)
 
     def waiting(attempt: int, seconds: float, why: str) -> None:
@@ -198,6 +212,9 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
         if client is None:
             log.info("stopped before Temporal could be reached")
             return
+        if exporter is not None:
+            exporter.start()
+            counting = asyncio.create_task(metrics.count_hotfixes(client, every=settings.metrics_refresh))
         added = await ensure_search_attributes(client)
         if added:
             log.info("registered search attributes", names=added, namespace=settings.temporal_namespace)
@@ -221,6 +238,10 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
             log.info("stopping: running activities get time to finish", seconds=settings.shutdown_grace)
         log.info("worker stopped")
     finally:
+        if exporter is not None:
+            if counting is not None:
+                counting.cancel()
+            exporter.stop()
         watchdog.stop()
         github.close()
 
@@ -239,6 +260,9 @@ def main() -> None:
     except TemporalUnavailable as err:
         print(f"error: {err}", file=sys.stderr)
         code = 1
+    except metrics.MetricsPortBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        code = 2
     # As in starter.py: skip finalization, which can race the SDK's native threads and abort.
     logging.shutdown()
     sys.stdout.flush()

@@ -78,7 +78,10 @@ class WorkerSettings(TemporalSettings):
     max_concurrent_activities: int = Field(default=2000, ge=1)
     # Workflows kept in memory; an evicted one is replayed from history when it next has work.
     max_cached_workflows: int = Field(default=2500, ge=0)
-    metrics_port: int | None = None
+    # Prometheus metrics, ours and the SDK's, on one page: GET /metrics (service/metrics.py).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Seconds between two counts of the hotfixes by step (Temporal visibility, one count per step).
+    metrics_refresh: float = Field(default=15.0, gt=0)
     # The liveness endpoint (GET /healthz) on all interfaces; None: none. See service/health.py.
     health_port: int | None = None
     # Seconds the event loop may stay unturned (or polls overdue) before the health check fails.

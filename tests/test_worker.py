@@ -163,6 +163,27 @@ def test_a_worker_started_before_temporal_waits_for_it_then_serves(tmp_path: Pat
     assert sum(r["event"] == "waiting for Temporal" for r in records) >= 2
 
 
+def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_worker(
+            # Unreachable Temporal: the port is checked before anything is waited for.
+            {
+                "HOTFIX_GITHUB_TOKEN": "t",
+                "HOTFIX_METRICS_PORT": str(port),
+                "HOTFIX_TEMPORAL_ADDRESS": "127.0.0.1:1",
+            },
+            tmp_path,
+        )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(
+        f"error: HOTFIX_METRICS_PORT {port} cannot be opened (Address already in use)"
+    )
+
+
 def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTFIX_GITHUB_TOKEN", "ghs_secret")
     monkeypatch.setenv("HOTFIX_GITHUB_URL", "https://ghe.example.com/api/v3/")

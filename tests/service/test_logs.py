@@ -25,8 +25,9 @@ SCRIPT = textwrap.dedent(
         fails()
     except RuntimeError:
         logging.getLogger("temporalio.worker._workflow_instance").exception(
-            "failed activation", extra={{"temporal_workflow": {{"workflow_id": "hotfix/a/b/x", "run_id": "r-1",
-            "workflow_type": "HotfixWorkflow"}}}}
+            "failed activation",
+            extra={{"temporal_workflow": {{"workflow_id": "hotfix/a/b/x", "run_id": "r-1",
+                                          "workflow_type": "HotfixWorkflow"}}}},
         )
     logging.getLogger(logs.CORE_LOGGER).warning("core says")
     """
