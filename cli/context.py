@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -42,6 +43,8 @@ class Ctx:
 
     settings: TemporalSettings
     json: bool
+    # --repository of the commands that take a hotfix's ID: for an ID given as DAY_slug or PR number.
+    repository: str | None = None
     security: Security = field(default_factory=Security)
 
     @property
@@ -123,7 +126,15 @@ def run(ctx: Ctx, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=str))
+    typer.echo(json.dumps(payload, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> str:
+    """Times as ISO 8601 in UTC (`...Z`), as pydantic writes the status's; anything else as text."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:
