@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from temporalio import activity, workflow
@@ -68,8 +68,10 @@ def _shared(json_output: bool) -> list[Any]:
     ]
 
 
-def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
-    json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+def configure(fmt: str = "auto", level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """Everything to `stream` (stderr), JSON unless on a terminal (or `fmt` says)."""
+    stream = stream or sys.stderr
+    json_output = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(default=str) if json_output else structlog.dev.ConsoleRenderer()
     )
@@ -89,7 +91,7 @@ def configure(fmt: str = "auto", level: int = logging.INFO) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -116,9 +116,16 @@ def explain(error_text: str, security: Security) -> str | None:
     for marker, hint in _TLS_HINTS:
         if marker in error_text:
             return hint
-    closed = (
-        "close_notify" in error_text or "CertificateRequired" in error_text or "BadCertificate" in error_text
+    # A server that refuses the client's certificate (or its absence) ends the session: TLS 1.3 shows
+    # it as an alert, a close without close_notify or a reset, depending on timing.
+    markers = (
+        "close_notify",
+        "CertificateRequired",
+        "BadCertificate",
+        "ConnectionReset",
+        "ConnectionAborted",
     )
+    closed = any(marker in error_text for marker in markers)
     if security.tls is not False and closed:
         has_cert = isinstance(security.tls, TLSConfig) and security.tls.client_cert
         return (
