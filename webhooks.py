@@ -18,6 +18,7 @@ from hotfix.settings import WebhookSettings
 from receiver.app import make_app
 from receiver.temporal import Hotfixes
 from service import logs as hotfix_logging
+from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect
 
 
@@ -33,7 +34,10 @@ def load_settings() -> WebhookSettings:
 
 
 async def serve(settings: WebhookSettings) -> None:
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    # The same TLS/mTLS/API-key settings as the starter and the worker (service/security.py).
+    client = await connect(
+        settings.temporal_address, settings.temporal_namespace, security=Security.from_settings(settings)
+    )
     hotfixes = Hotfixes(client)
     app = make_app(settings.webhook_secret.get_secret_value().encode(), hotfixes.running, hotfixes.nudge)
     config = uvicorn.Config(
@@ -51,6 +55,9 @@ def main() -> None:
     except TemporalUnavailable as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)
+    except SecurityProblem as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

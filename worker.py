@@ -30,12 +30,18 @@ from temporalio.worker import (
     Interceptor,
     Worker,
     WorkerTuner,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
 )
 
 from hotfix.settings import WorkerSettings
+from hotfix.telemetry import STEP_DURATION, STEP_DURATION_BUCKETS
 from service import logs as hotfix_logging
+from service import metrics
 from service.backpressure import Backlog, GitHubBackpressure
 from service.health import Watchdog
+from service.observe import HumanActions
+from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
 from workflows.hotfix import HotfixWorkflow
@@ -75,7 +81,9 @@ def load_settings() -> WorkerSettings:
     try:
         # Exactly one way: a machine user's token, or a GitHub App's id and private key (read here).
         credentials(settings)
-    except ValueError as err:
+        # The Temporal TLS files and API key, checked now so a bad path is exit 2, not a retry loop.
+        Security.from_settings(settings)
+    except (ValueError, SecurityProblem) as err:
         raise SettingsProblem(str(err)) from None
     return settings
 
@@ -142,10 +150,16 @@ def tuner(settings: WorkerSettings, threads: Backlog | None) -> WorkerTuner:
 
 
 class ActivityLogContext(Interceptor):
-    """Binds workflow ID, run ID, activity and attempt to every structlog line an activity writes."""
+    """Binds workflow ID, Temporal run ID, activity and attempt to every structlog line an activity
+    writes; logs each human action a hotfix receives (service/observe.py)."""
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return _BindActivity(next)
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        return HumanActions
 
 
 class _BindActivity(ActivityInboundInterceptor):
@@ -154,24 +168,36 @@ class _BindActivity(ActivityInboundInterceptor):
         # Sync activities run in a thread with a copy of this context, so they see the binding too.
         with structlog.contextvars.bound_contextvars(
             workflow_id=info.workflow_id,
-            run_id=info.workflow_run_id,
+            # `temporal_run_id`: a GitHub Actions run is `github_run_id` (service/logs.py).
+            temporal_run_id=info.workflow_run_id,
             activity=info.activity_type,
             attempt=info.attempt,
         ):
             return await super().execute_activity(input)
 
 
-def metrics_runtime(port: int | None) -> Runtime | None:
-    """The SDK's Prometheus exporter on `port` (all interfaces, for containers), or none."""
-    if not port:
-        return None
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{port}")))
+def metrics_runtime(port: int | None, host: str = "127.0.0.1") -> Runtime:
+    """The SDK's runtime: its core's logs forwarded to ours (JSON lines, service/logs.py), and its
+    Prometheus exporter on `host:port` when set: a private port that service/metrics.py's server
+    appends to its own page, so HOTFIX_METRICS_PORT serves both."""
+    exported = (
+        PrometheusConfig(
+            bind_address=f"{host}:{port}",
+            histogram_bucket_overrides={STEP_DURATION: list(STEP_DURATION_BUCKETS)},
+        )
+        if port
+        else None
+    )
+    return Runtime(telemetry=TelemetryConfig(logging=hotfix_logging.core_log_forwarding(), metrics=exported))
 
 
 async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop`), then let running activities finish. Temporal unreachable
     (a cluster restart, a stack coming up in any order) is waited for, one line per attempt."""
-    runtime = metrics_runtime(settings.metrics_port)
+    # Bound first: a port in use is one line and exit 2 (main), before anything else starts.
+    sdk_port = metrics.private_port() if settings.metrics_port else None
+    exporter = metrics.MetricsServer(settings.metrics_port, sdk_port) if settings.metrics_port else None
+    runtime = metrics_runtime(sdk_port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     github = make_github_client(settings)
@@ -188,6 +214,8 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
     )
     watchdog.start(port=settings.health_port, signals=threading.current_thread() is threading.main_thread())
     watchdog.waiting_for = f"Temporal at {settings.temporal_address}"
+    counting: asyncio.Task[None] | None = None
+    security = Security.from_settings(settings)
 
     def waiting(attempt: int, seconds: float, why: str) -> None:
         log.warning("waiting for Temporal", attempt=attempt, retry_in_seconds=seconds, error=why)
@@ -200,10 +228,14 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
             on_retry=waiting,
             runtime=runtime,
             identity=None,
+            security=security,
         )
         if client is None:
             log.info("stopped before Temporal could be reached")
             return
+        if exporter is not None:
+            exporter.start()
+            counting = asyncio.create_task(metrics.count_hotfixes(client, every=settings.metrics_refresh))
         added = await ensure_search_attributes(client)
         if added:
             log.info("registered search attributes", names=added, namespace=settings.temporal_namespace)
@@ -214,6 +246,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 "worker started",
                 address=settings.temporal_address,
                 namespace=settings.temporal_namespace,
+                temporal_security=security.describe(),
                 task_queue=settings.task_queue,
                 github_url=settings.github_url,
                 metrics_port=settings.metrics_port,
@@ -227,6 +260,10 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
             log.info("stopping: running activities get time to finish", seconds=settings.shutdown_grace)
         log.info("worker stopped")
     finally:
+        if exporter is not None:
+            if counting is not None:
+                counting.cancel()
+            exporter.stop()
         watchdog.stop()
         github.close()
 
@@ -245,6 +282,9 @@ def main() -> None:
     except TemporalUnavailable as err:
         print(f"error: {err}", file=sys.stderr)
         code = 1
+    except metrics.MetricsPortBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        code = 2
     # As in starter.py: skip finalization, which can race the SDK's native threads and abort.
     logging.shutdown()
     sys.stdout.flush()

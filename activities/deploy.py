@@ -71,7 +71,7 @@ class DeployActivities(OnGitHub):
             return found
         made = self._dispatch(api, input)
         if made is not None:
-            _log().info("deploy dispatched", run_id=made.run_id, ref=input.ref)
+            _log().info("deploy dispatched", github_run_id=made.run_id, ref=input.ref)
             return made
         found = self._wait_for_run(api, input, since, self._dispatch_lookup_attempts)
         if found is not None:
@@ -162,5 +162,5 @@ class DeployActivities(OnGitHub):
             permission="actions:write",
             missing="GitHub re-runs only runs younger than 30 days: dispatch a new run instead",
         )
-        _log().info("re-run requested", run_id=input.run_id)
+        _log().info("re-run requested", github_run_id=input.run_id)
         return RerunResult(run_id=input.run_id, rerun=True)

@@ -15,7 +15,7 @@ def logger(name: str, **bound: Any) -> Any:
         info = activity.info()
         bound = {
             "workflow_id": info.workflow_id,
-            "run_id": info.workflow_run_id,
+            "temporal_run_id": info.workflow_run_id,
             "activity": info.activity_type,
             "attempt": info.attempt,
             **bound,

@@ -73,5 +73,7 @@ def cancel_strays(api: RepoApi, runs: list[dict[str, Any]], keep: int) -> list[i
         )
         if reply.ok:
             cancelled.append(int(run["id"]))
-            logger("activities.runs").warning("stray deploy run cancelled", run_id=run["id"], kept=keep)
+            logger("activities.runs").warning(
+                "stray deploy run cancelled", github_run_id=run["id"], kept=keep
+            )
     return cancelled

@@ -10,7 +10,8 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -19,6 +20,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix.settings import TemporalSettings
+from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect, workflow_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -41,6 +43,9 @@ class Ctx:
 
     settings: TemporalSettings
     json: bool
+    # --repository of the commands that take a hotfix's ID: for an ID given as DAY_slug or PR number.
+    repository: str | None = None
+    security: Security = field(default_factory=Security)
 
     @property
     def address(self) -> str:
@@ -54,7 +59,7 @@ class Ctx:
         return workflow_url(self.settings.ui_url, self.namespace, workflow_id)
 
     async def client(self) -> Client:
-        return await connect(self.address, self.namespace)
+        return await connect(self.address, self.namespace, security=self.security)
 
     def fail(self, err: CliError) -> NoReturn:
         fail(err, self.json)
@@ -80,7 +85,11 @@ def make_ctx(address: str | None, namespace: str | None, task_queue: str | None,
         )
         if value
     }
-    return Ctx(settings=settings.model_copy(update=overrides), json=as_json)
+    try:
+        security = Security.from_settings(settings)
+    except SecurityProblem as err:
+        fail(CliError(str(err), EXIT_USAGE), as_json)
+    return Ctx(settings=settings.model_copy(update=overrides), json=as_json, security=security)
 
 
 def one_line(text: str) -> str:
@@ -117,7 +126,15 @@ def run(ctx: Ctx, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=str))
+    typer.echo(json.dumps(payload, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> str:
+    """Times as ISO 8601 in UTC (`...Z`), as pydantic writes the status's; anything else as text."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

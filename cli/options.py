@@ -9,6 +9,7 @@ import inspect
 import os
 import re
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any, Concatenate, ParamSpec, cast
 
 import typer
@@ -33,9 +34,35 @@ TaskQueue = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, for scripts.")]
 
+
+class ColorMode(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+Color = Annotated[
+    ColorMode,
+    typer.Option("--color", help="Colors: auto (on a terminal, unless $NO_COLOR is set), always or never."),
+]
+# Only on the commands that take a hotfix's ID.
+IdRepository = Annotated[
+    str | None,
+    typer.Option(
+        "--repository",
+        metavar="OWNER/NAME",
+        help="Whose hotfix, when ID is its DAY_slug or its pull request's number.",
+    ),
+]
+
 # Arguments more than one command takes.
 WorkflowId = Annotated[
-    str, typer.Argument(metavar="ID", help="Workflow ID as `start` printed it (hotfix/OWNER/NAME/DAY_SLUG).")
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="The hotfix: its workflow ID as `start` printed it (hotfix/OWNER/NAME/DAY_slug), its DAY_slug, "
+        "its pull request's URL, or the PR's number with --repository.",
+    ),
 ]
 Repository = Annotated[str, typer.Argument(metavar="OWNER/NAME", help="The repository.")]
 
@@ -45,7 +72,21 @@ _SHARED = [
     inspect.Parameter("namespace", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Namespace),
     inspect.Parameter("task_queue", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=TaskQueue),
     inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Json),
+    inspect.Parameter("color", inspect.Parameter.KEYWORD_ONLY, default=ColorMode.AUTO, annotation=Color),
 ]
+_ID_REPOSITORY = inspect.Parameter(
+    "id_repository", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=IdRepository
+)
+
+
+def apply_color(mode: ColorMode | str) -> None:
+    """--color for every Rich console of this process: Rich reads NO_COLOR and FORCE_COLOR."""
+    if mode == ColorMode.NEVER:
+        os.environ["NO_COLOR"] = "1"
+        os.environ.pop("FORCE_COLOR", None)
+    elif mode == ColorMode.ALWAYS:
+        os.environ["FORCE_COLOR"] = "1"
+        os.environ.pop("NO_COLOR", None)
 
 
 def with_ctx(command: Callable[Concatenate[Ctx, P], None]) -> Callable[P, None]:
@@ -54,13 +95,22 @@ def with_ctx(command: Callable[Concatenate[Ctx, P], None]) -> Callable[P, None]:
     into the Ctx (settings errors exit 2) and calls the command with it.
     """
     own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+    takes_id = any(param.name == "workflow_id" for param in own)
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        shared = [kwargs.pop(param.name, param.default) for param in _SHARED]
-        command(make_ctx(*shared), *args, **kwargs)
+        address, namespace, task_queue, as_json, color = [kwargs.pop(p.name, p.default) for p in _SHARED]
+        apply_color(color)
+        ctx = make_ctx(address, namespace, task_queue, as_json)
+        repository = kwargs.pop(_ID_REPOSITORY.name, None)
+        if repository is not None:
+            try:
+                ctx.repository = valid_repository(repository)
+            except CliError as err:
+                ctx.fail(err)
+        command(ctx, *args, **kwargs)
 
-    parameters = [*own, *_SHARED]
+    parameters = [*own, *([_ID_REPOSITORY] if takes_id else []), *_SHARED]
     # What Typer reads: this signature, and annotations that match it (not the wrapped function's).
     wrapper.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {param.name: param.annotation for param in parameters} | {"return": None}

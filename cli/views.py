@@ -153,6 +153,24 @@ def doctor_view(repository: str, result: PreflightResult) -> RenderableType:
     return Group(*extra)
 
 
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as pydantic writes the status's times."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def status_line(status: HotfixStatus, now: datetime) -> str:
+    """One line for `watch` when piped: when, which hotfix, its step, and what it waits for or why."""
+    line = f"{iso(now)} {status.workflow_id or status.repository} {status.step.value}"
+    if status.step.terminal:
+        detail = status.reason or status.message
+    elif status.awaiting:
+        who = f" ({', '.join(status.awaiting_who)})" if status.awaiting_who else ""
+        detail = f"waiting for {status.awaiting}{who}"
+    else:
+        detail = status.message
+    return f"{line}: {' '.join(detail.split())}" if detail else line
+
+
 def list_view(rows: list[dict[str, Any]]) -> RenderableType:
     if not rows:
         return Text("no hotfixes match", style="dim")
@@ -163,7 +181,8 @@ def list_view(rows: list[dict[str, Any]]) -> RenderableType:
     for row in rows:
         known = row.get("step") in Step._value2member_map_
         style = _TERMINAL_STYLE.get(Step(row["step"]), "") if known else ""
-        table.add_row(
-            row["workflow_id"], Text(row.get("step") or "?", style=style), row["status"], row["started"]
+        started = datetime.fromisoformat(row["started"].replace("Z", "+00:00")).strftime(
+            "%Y-%m-%d %H:%M:%S UTC"
         )
+        table.add_row(row["workflow_id"], Text(row.get("step") or "?", style=style), row["status"], started)
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -116,7 +117,9 @@ def watch(
         handle, description = await resolve(client, ctx, workflow_id)
         url = ctx.url(description.id)
         last: HotfixStatus | None = None
-        live = None if ctx.json else Live(console=Console(), refresh_per_second=4, auto_refresh=True)
+        # On a terminal, a live panel; piped, a line per change as it happens (and --json: JSON lines).
+        piped = not sys.stdout.isatty()
+        live = None if ctx.json or piped else Live(console=Console(), refresh_per_second=4, auto_refresh=True)
         if live:
             live.start()
         outage = Outage(ctx.address)
@@ -136,6 +139,8 @@ def watch(
                 if current != last:
                     if ctx.json:
                         typer.echo(json.dumps(dump(current)))
+                    elif piped:
+                        typer.echo(views.status_line(current, datetime.now(UTC)))
                     last = current
                 if live:
                     live.update(views.status_view(current, url=url))
@@ -236,7 +241,8 @@ def list_(
                     "repository": attrs.get(search_attributes.REPOSITORY),
                     "step": attrs.get(search_attributes.STEP),
                     "status": execution.status.name if execution.status else "UNKNOWN",
-                    "started": execution.start_time.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    # ISO 8601 in UTC, as every time in the JSON output.
+                    "started": views.iso(execution.start_time),
                     "ui_url": ctx.url(execution.id),
                 }
             )
@@ -245,5 +251,9 @@ def list_(
     rows = run(ctx, go)
     if ctx.json:
         print_json(rows)
+    elif not sys.stdout.isatty():
+        # Piped (`| grep`, `| cut -f1`): one tab-separated row per hotfix, no header, never wrapped, as gh.
+        for row in rows:
+            typer.echo("\t".join(str(row[key] or "") for key in ("workflow_id", "step", "status", "started")))
     else:
         Console().print(views.list_view(rows))

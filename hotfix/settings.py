@@ -26,6 +26,33 @@ class TemporalSettings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "hotfix"
     ui_url: str = "http://localhost:8233"
+    # How the connection is secured (service/security.py reads the files). TLS unset: on when an API
+    # key or a client certificate is given, off otherwise (a plaintext local server).
+    temporal_tls: bool | None = None
+    # PEM files: the client certificate and its key (mTLS), the CA that signed the server's certificate
+    # (unset: the system's roots, as for Temporal Cloud).
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    # The name the server's certificate carries, when it is not the host in HOTFIX_TEMPORAL_ADDRESS
+    # (an IP address, a load balancer); also sent as SNI.
+    temporal_tls_server_name: str | None = None
+    # Temporal Cloud's API key: sent as `Authorization: Bearer`, never logged or put in history.
+    temporal_api_key: SecretStr | None = None
+
+    @field_validator(
+        "temporal_tls",
+        "temporal_tls_cert",
+        "temporal_tls_key",
+        "temporal_tls_ca",
+        "temporal_tls_server_name",
+        "temporal_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_temporal_is_unset(cls, value: object) -> object:
+        # `HOTFIX_TEMPORAL_TLS_CA=` in a .env means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class WorkerSettings(TemporalSettings):
@@ -55,7 +82,10 @@ class WorkerSettings(TemporalSettings):
     max_concurrent_activities: int = Field(default=2000, ge=1)
     # Workflows kept in memory; an evicted one is replayed from history when it next has work.
     max_cached_workflows: int = Field(default=2500, ge=0)
-    metrics_port: int | None = None
+    # Prometheus metrics, ours and the SDK's, on one page: GET /metrics (service/metrics.py).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Seconds between two counts of the hotfixes by step (Temporal visibility, one count per step).
+    metrics_refresh: float = Field(default=15.0, gt=0)
     # The liveness endpoint (GET /healthz) on all interfaces; None: none. See service/health.py.
     health_port: int | None = None
     # Seconds the event loop may stay unturned (or polls overdue) before the health check fails.

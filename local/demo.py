@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import structlog
 from pydantic import SecretStr
 from rich.console import Console, Group
 from rich.live import Live
@@ -58,10 +57,7 @@ def _quiet_logs(path: Path) -> None:
     """Worker and SDK logs go to a file: the terminal shows the live view."""
     from service import logs as hotfix_logging
 
-    hotfix_logging.configure("json")
-    sink = path.open("a")
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sink))
-    logging.basicConfig(stream=sink, level=logging.INFO, force=True)
+    hotfix_logging.configure("json", stream=path.open("a"))
 
 
 def _view(status: HotfixStatus | None, acts: list[str], url: str) -> Group:

@@ -30,6 +30,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
@@ -47,9 +48,14 @@ class Threads(Protocol):
     def busy(self) -> int: ...
 
 
-def say(event: str, **fields: Any) -> None:
-    """One JSON line on stderr without the logging module (whose locks may be what is stuck)."""
-    line = json.dumps({"event": event, "logger": "watchdog", **fields}, default=str) + "\n"
+def say(event: str, level: str = "warning", **fields: Any) -> None:
+    """One JSON line on stderr without the logging module (whose locks may be what is stuck), with the
+    keys every other line has (service/logs.py)."""
+    stamp = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    line = json.dumps(
+        {"event": event, "level": level, "logger": "watchdog", "timestamp": stamp, **fields}, default=str
+    )
+    line += "\n"
     try:
         os.write(2, line.encode())
     except OSError:
@@ -134,7 +140,7 @@ class Watchdog:
                     say("worker stuck", problem=problem)
                     self._stuck_since = time.monotonic()
                 elif problem is None:
-                    say("worker recovered", was=self._problem)
+                    say("worker recovered", level="info", was=self._problem)
                     self._stuck_since = None
                 self._problem = problem
             if (
@@ -153,7 +159,12 @@ class Watchdog:
         wanted = [n for n in data if n in (signal.SIGTERM, signal.SIGINT)]
         if not wanted or self._on_stop is None:
             return
-        say("stop requested", signal=signal.Signals(wanted[0]).name, grace_seconds=self._exit_after)
+        say(
+            "stop requested",
+            level="info",
+            signal=signal.Signals(wanted[0]).name,
+            grace_seconds=self._exit_after,
+        )
         if self._exit_after is not None and self._exit_at is None:
             self._exit_at = time.monotonic() + self._exit_after
         try:

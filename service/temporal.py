@@ -20,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix import search_attributes
 from hotfix.render import workflow_url
+from service.security import Security, explain
 
 __all__ = ["workflow_url"]
 
@@ -37,9 +38,17 @@ class TemporalUnavailable(RuntimeError):
 
 
 async def connect(
-    address: str, namespace: str, *, runtime: Runtime | None = None, identity: str | None = None
+    address: str,
+    namespace: str,
+    *,
+    runtime: Runtime | None = None,
+    identity: str | None = None,
+    security: Security | None = None,
 ) -> Client:
-    """Connect with the pydantic converter, turning transport errors into one actionable line."""
+    """Connect with the pydantic converter, turning transport errors into one actionable line.
+
+    `security`: TLS, mTLS and the API key (service/security.py); None is plaintext."""
+    security = security or Security()
     try:
         client = await Client.connect(
             address,
@@ -48,10 +57,14 @@ async def connect(
             connect_timeout=CONNECT_TIMEOUT,
             runtime=runtime,
             identity=identity,
+            tls=security.tls,
+            api_key=security.api_key,
         )
     except RuntimeError as err:
+        hint = explain(str(err), security)
+        why = f"{hint})" if hint else f"{_short(err)}); {START_HINT}"
         raise TemporalUnavailable(
-            f"cannot reach the Temporal server at {address} ({_short(err)}); {START_HINT}"
+            f"cannot reach the Temporal server at {address} over {security.describe()} ({why}"
         ) from err
     # Connecting does not check the namespace; a typo there would otherwise surface later, obscurely.
     try:
@@ -63,6 +76,12 @@ async def connect(
             raise TemporalUnavailable(
                 f"namespace {namespace!r} does not exist on the Temporal server at {address}; create it with "
                 f"`temporal operator namespace create {namespace}` or set HOTFIX_TEMPORAL_NAMESPACE"
+            ) from err
+        if err.status in (RPCStatusCode.UNAUTHENTICATED, RPCStatusCode.PERMISSION_DENIED):
+            raise TemporalUnavailable(
+                f"the Temporal server at {address} refuses us ({_short(err)}): check "
+                "HOTFIX_TEMPORAL_API_KEY or the client certificate (HOTFIX_TEMPORAL_TLS_CERT) and that "
+                f"it may use namespace {namespace!r}"
             ) from err
         raise TemporalUnavailable(f"the Temporal server at {address} does not answer: {err.message}") from err
     return client
@@ -128,6 +147,7 @@ async def connect_patiently(
     on_retry: Callable[[int, float, str], None],
     runtime: Runtime | None = None,
     identity: str | None = None,
+    security: Security | None = None,
 ) -> Client | None:
     """`connect`, again and again with backoff until it works; None when `stop` is set first.
 
@@ -137,7 +157,7 @@ async def connect_patiently(
     while not stop.is_set():
         attempt += 1
         try:
-            return await connect(address, namespace, runtime=runtime, identity=identity)
+            return await connect(address, namespace, runtime=runtime, identity=identity, security=security)
         except TemporalUnavailable as err:
             on_retry(attempt, backoff, str(err))
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -157,7 +158,30 @@ def test_a_worker_started_before_temporal_waits_for_it_then_serves(tmp_path: Pat
     text = log.read_text()
     # One line per attempt, never a traceback; then the worker started.
     assert "Traceback" not in text and "worker started" in text
-    assert all(line.startswith("{") for line in text.splitlines() if "waiting for Temporal" in line)
+    # Every line one JSON object: ours, the watchdog's, the SDK's and its core's alike.
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert sum(r["event"] == "waiting for Temporal" for r in records) >= 2
+
+
+def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_worker(
+            # Unreachable Temporal: the port is checked before anything is waited for.
+            {
+                "HOTFIX_GITHUB_TOKEN": "t",
+                "HOTFIX_METRICS_PORT": str(port),
+                "HOTFIX_TEMPORAL_ADDRESS": "127.0.0.1:1",
+            },
+            tmp_path,
+        )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(
+        f"error: HOTFIX_METRICS_PORT {port} cannot be opened (Address already in use)"
+    )
 
 
 def test_load_settings_keeps_the_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,7 +262,12 @@ async def test_activity_lines_carry_workflow_run_activity_and_attempt(
             )
             seen = await handle.result()
     for context, name in zip(seen, ("context_sync", "context_async"), strict=True):
-        assert context == {"workflow_id": wid, "run_id": handle.result_run_id, "activity": name, "attempt": 1}
+        assert context == {
+            "workflow_id": wid,
+            "temporal_run_id": handle.result_run_id,
+            "activity": name,
+            "attempt": 1,
+        }
 
 
 def _free_port() -> int:

@@ -26,6 +26,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
+from workflows import telemetry
 from workflows.payloads import Payloads
 from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
 
@@ -124,6 +125,7 @@ class Waiting(Payloads):
         now = workflow.now()
         if self._status.timeline and self._status.timeline[-1].ended_at is None:
             self._status.timeline[-1].ended_at = now
+        telemetry.step_changed(self._status.step, step, self._status.timeline, now)  # a log line, a metric
         if not step.terminal:
             self._status.timeline.append(StepEvent(step=step, started_at=now))
         else:
@@ -409,6 +411,7 @@ class Waiting(Payloads):
         if cause is None:
             raise err
         previous = (self._status.awaiting, list(self._status.awaiting_who))
+        telemetry.blocked(self._status.step)
         self._status.message = f"blocked: {cause.message}"
         self._await_who("a human to fix the problem, then the recheck signal", [self._request.requested_by])
         await self._signal_after(

@@ -22,6 +22,7 @@ from github.Requester import Requester
 
 from activities.github import conditional, errors
 from activities.github.auth import AppCredentials, AppInstallations, credentials
+from activities.github.metered import meter
 from activities.github.threads import GitHubThreads
 from activities.github.writes import WriteGate
 from hotfix.settings import WorkerSettings
@@ -167,13 +168,14 @@ class GitHubClient:
             pool_size=settings.github_threads,
         )
         if isinstance(given, AppCredentials):
-            app = AppInstallations(given, lambda auth: Github(auth=auth, **options), **options)
+            app = AppInstallations(given, lambda auth: meter(Github(auth=auth, **options)), **options)
             return cls(
                 None, threads=settings.github_threads, write_interval=settings.github_write_interval, app=app
             )
         errors.register_secret(given)
+        # Every answer counted by route and status (metered.py, service/metrics.py).
         return cls(
-            Github(auth=Auth.Token(given), **options),
+            meter(Github(auth=Auth.Token(given), **options)),
             threads=settings.github_threads,
             write_interval=settings.github_write_interval,
         )
