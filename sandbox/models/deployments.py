@@ -10,6 +10,10 @@ from sandbox.models import events
 from sandbox.state import Record
 
 STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
+# Statuses Actions adds by itself that the sandbox delivers no `deployment_status` webhook for: the
+# wait for reviewers (announced by `deployment_review`), the queue after an approval, and `inactive`
+# (not a state GitHub's webhook schema admits). Whether GitHub announces them is not verified.
+UNANNOUNCED = ("waiting", "queued", "inactive")
 
 
 def create(
@@ -67,7 +71,8 @@ def add_status(
     if via_api:
         st["via_api"] = True
     dep["updated_at"] = now
-    events.deployment_status(sb, repo, dep, st)
+    if state not in UNANNOUNCED or via_api:
+        events.deployment_status(sb, repo, dep, st)
     return st
 
 
