@@ -23,7 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.checks import CheckVerdict, verdict
-from activities.github import conditional
+from activities.github import conditional, errors
 from activities.github.client import GitHubClient
 from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, reviewer_names
@@ -61,7 +61,7 @@ def _paced(err: Exception, interval: timedelta) -> ApplicationError:
     if isinstance(err, ApplicationError):
         if err.non_retryable or err.next_retry_delay is not None:
             return err
-        return ApplicationError(err.message, type=err.type, next_retry_delay=interval)
+        return errors.delayed(err, interval)
     return ApplicationError(
         f"{type(err).__name__}: {err}", type=type(err).__name__, next_retry_delay=interval
     )

@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -173,3 +174,22 @@ def quiet_logs() -> None:
     logging.getLogger("temporalio.activity").setLevel(logging.ERROR)
     # The activities log every step at INFO through structlog; the benchmarks print their own summary.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+def spawn_worker(
+    address: str, queue: str, github: str, log: Path, *, health: int | None = None
+) -> subprocess.Popen[bytes]:
+    """worker.py as a process of its own on the sandbox, its output appended to `log`; `health`: the
+    port of its /healthz and /readyz."""
+    env = {
+        **os.environ,
+        "HOTFIX_TEMPORAL_ADDRESS": address,
+        "HOTFIX_TASK_QUEUE": queue,
+        "HOTFIX_GITHUB_URL": github,
+        "HOTFIX_GITHUB_TOKEN": "sandbox-bot-token",
+        "HOTFIX_LOG_FORMAT": "json",
+    }
+    if health:
+        env["HOTFIX_HEALTH_PORT"] = str(health)
+    command = [sys.executable, str(ROOT / "worker.py")]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)

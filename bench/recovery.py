@@ -31,7 +31,6 @@ import os
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,11 +40,11 @@ from typing import Any
 
 from common import (
     REPO,
-    ROOT,
     command_line,
     dev_server,
     machine_note,
     new_task_queue,
+    spawn_worker,
     start_hotfix,
     status_of,
     table,
@@ -84,21 +83,6 @@ async def until(handle: Any, ready: Callable[[HotfixStatus], bool], within: floa
             return status
         await asyncio.sleep(0.2)
     raise SystemExit(f"{handle.id} never got there")
-
-
-def spawn(address: str, queue: str, github: str, log: Path, health: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HOTFIX_TEMPORAL_ADDRESS": address,
-        "HOTFIX_TASK_QUEUE": queue,
-        "HOTFIX_GITHUB_URL": github,
-        "HOTFIX_GITHUB_TOKEN": "sandbox-bot-token",
-        "HOTFIX_LOG_FORMAT": "json",
-    }
-    if health:
-        env["HOTFIX_HEALTH_PORT"] = str(health)
-    command = [sys.executable, str(ROOT / "worker.py")]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def ready_after(port: int, began: float) -> float:
@@ -163,7 +147,7 @@ async def sample(point: str, state: Path) -> dict[str, float]:
             queue = new_task_queue()
             address = env.client.service_client.config.target_host
             log = state / "worker.log"
-            worker = spawn(address, queue, sb.api_url, log, 0)
+            worker = spawn_worker(address, queue, sb.api_url, log)
             fresh: subprocess.Popen[bytes] | None = None
             try:
                 handle = await start_hotfix(env.client, queue, label=point)
@@ -189,7 +173,7 @@ async def sample(point: str, state: Path) -> dict[str, float]:
                 if point == "between-looks":
                     await asyncio.to_thread(humans.approve_pull_request, number)
                 health = 18000 + os.getpid() % 1000
-                fresh = spawn(address, queue, sb.api_url, log, health)
+                fresh = spawn_worker(address, queue, sb.api_url, log, health=health)
                 startup = await ready_after(health, began)
                 activity_done, moved_on = await step_done_after(handle, ACTIVITY[point], killed)
                 await until(handle, lambda s: s.step not in (Step.APPROVAL, Step.DEPLOY), within=300)

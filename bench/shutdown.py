@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    ROOT,
     command_line,
     dev_server,
     machine_note,
     new_task_queue,
+    spawn_worker,
     start_hotfix,
     status_of,
     write_section,
@@ -55,26 +52,13 @@ async def until(handle: Any, ready: Callable[[HotfixStatus], bool], within: floa
     raise SystemExit(f"{handle.id} never got there")
 
 
-def spawn(address: str, queue: str, github: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HOTFIX_TEMPORAL_ADDRESS": address,
-        "HOTFIX_TASK_QUEUE": queue,
-        "HOTFIX_GITHUB_URL": github,
-        "HOTFIX_GITHUB_TOKEN": "sandbox-bot-token",
-        "HOTFIX_LOG_FORMAT": "json",
-    }
-    command = [sys.executable, str(ROOT / "worker.py")]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
 async def sample(hotfixes: int, state: Path) -> tuple[float, int, int]:
     """(seconds from SIGTERM to exit, exit code, activities handed back)."""
     async with dev_server() as env:
         with running_sandbox(state / "sandbox", default_seed(), ci_seconds=0.2, deploy_seconds=0.3) as sb:
             queue = new_task_queue()
             log = state / "worker.log"
-            worker = spawn(env.client.service_client.config.target_host, queue, sb.api_url, log)
+            worker = spawn_worker(env.client.service_client.config.target_host, queue, sb.api_url, log)
             try:
                 overrides: dict[str, Any] = {
                     "poll_interval": timedelta(seconds=5),

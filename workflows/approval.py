@@ -69,7 +69,7 @@ class ApprovalSteps(Waiting):
         while True:
             checks = await self._poll(
                 GitHubWaits.wait_checks,
-                partial(self._checks_input, not_sha, required),
+                partial(self._checks_input, self._status.work_branch, not_sha, required),
                 deadline=deadline,
                 what="green checks",
             )
@@ -88,11 +88,11 @@ class ApprovalSteps(Waiting):
             self._await_who(f"a fix pushed to {self._status.work_branch} and green checks", [])
 
     def _checks_input(
-        self, not_sha: str | None, required: list[RequiredCheck] | None, fresh: bool
+        self, ref: str, not_sha: str | None, required: list[RequiredCheck] | None, fresh: bool
     ) -> WaitChecksInput:
         return WaitChecksInput(
             repository=self._request.repository,
-            ref=self._status.work_branch,
+            ref=ref,
             required=required,
             poll_interval=self._settings.poll_interval,
             not_sha=not_sha,
@@ -218,12 +218,7 @@ class ApprovalSteps(Waiting):
         self._publish()
         checks = await self._poll(
             GitHubWaits.wait_checks,
-            lambda fresh: WaitChecksInput(
-                repository=self._request.repository,
-                ref=sha,
-                required=self._required_checks,
-                poll_interval=self._settings.poll_interval,
-            ),
+            partial(self._checks_input, sha, None, self._required_checks),
             deadline=workflow.now() + self._settings.tests_timeout,
             what="green checks on the PR",
         )

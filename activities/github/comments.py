@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github import threads
+from activities.github import errors, threads
 from activities.github.client import GitHubClient
 from activities.github.rest import OnGitHub, RepoApi, parse_time
 
@@ -34,7 +34,7 @@ def retried_after_landing(limit: timedelta = GITHUB_REQUEST_LIMIT) -> Iterator[N
         asked = err.next_retry_delay.total_seconds() if err.next_retry_delay else 0.0
         if err.non_retryable or left <= asked:
             raise
-        raise ApplicationError(err.message, type=err.type, next_retry_delay=timedelta(seconds=left)) from None
+        raise errors.delayed(err, timedelta(seconds=left)) from None
 
 
 def after_earlier_attempts(limit: timedelta = GITHUB_REQUEST_LIMIT) -> None:

@@ -247,6 +247,11 @@ def network_error(err: BaseException, repository: str, call: str) -> Application
     )
 
 
+def delayed(err: ApplicationError, delay: timedelta) -> ApplicationError:
+    """The retryable `err` again, asking Temporal for its retry `delay` later (message and type kept)."""
+    return ApplicationError(err.message, type=err.type, next_retry_delay=delay)
+
+
 def _error(
     message: str, type_: str, *, retryable: bool = False, delay: timedelta | None = None
 ) -> ApplicationError:

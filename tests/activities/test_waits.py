@@ -22,6 +22,7 @@ from hotfix.models import (
     OpenPullRequestInput,
     ReviewState,
     RunInput,
+    RunRef,
     WaitChecksInput,
     WaitReviewInput,
     WaitRunInput,
@@ -283,15 +284,34 @@ async def test_wait_review_is_cancellable(acts: Activities, waits: GitHubWaits, 
         await waiting
 
 
+def _deploy_run(acts: Activities, sha: str) -> RunRef:
+    """The prod branch at `sha`, and the deploy workflow dispatched on it."""
+    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=sha))
+    return run(
+        acts.dispatch_deploy,
+        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
+    )
+
+
+def _review_run(sandbox: Any, run_id: int, state: str, comment: str) -> None:
+    """prod-reviewer-1 approves or rejects the run's pending deployment, once the run waits for it."""
+    requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
+    _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
+    pending = f"/repos/{REPO}/actions/runs/{run_id}/pending_deployments"
+    for _ in range(100):
+        if requester.requestJsonAndCheck("GET", pending)[1]:
+            break
+        time.sleep(0.05)
+    requester.requestJsonAndCheck(
+        "POST", pending, input={"environment_ids": [env["id"]], "state": state, "comment": comment}
+    )
+
+
 async def test_wait_run_reports_reviewers_then_completion(
     acts: Activities, waits: GitHubWaits, sandbox: Any
 ) -> None:
     base = _repo(sandbox).get_git_ref("heads/main").object.sha
-    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
-    ref = run(
-        acts.dispatch_deploy,
-        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
-    )
+    ref = _deploy_run(acts, base)
     arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
     seen = await environment().run(waits.wait_run, arg)
     while seen.status != "waiting":
@@ -299,16 +319,7 @@ async def test_wait_run_reports_reviewers_then_completion(
     assert seen.pending_reviewers == ["prod-reviewer-1", "prod-reviewer-2"]
     assert seen.head_sha == base
 
-    def approve() -> None:
-        requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
-        _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
-        requester.requestJsonAndCheck(
-            "POST",
-            f"/repos/{REPO}/actions/runs/{ref.run_id}/pending_deployments",
-            input={"environment_ids": [env["id"]], "state": "approved", "comment": "go"},
-        )
-
-    await asyncio.to_thread(approve)
+    await asyncio.to_thread(_review_run, sandbox, ref.run_id, "approved", "go")
     while seen.status != "completed":
         seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
         assert seen.pending_reviewers == []
@@ -329,26 +340,13 @@ async def test_wait_run_tells_a_rejection_from_a_failed_deploy(
         base = repo.create_git_commit(
             "[deploy-fail] breaks the deploy", repo.get_git_commit(base).tree, [repo.get_git_commit(base)]
         ).sha
-    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
-    ref = run(
-        acts.dispatch_deploy,
-        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
-    )
+    ref = _deploy_run(acts, base)
     arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
     seen = await environment().run(waits.wait_run, arg)
     while seen.status != "waiting":
         seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
 
-    def review() -> None:
-        requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
-        _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
-        requester.requestJsonAndCheck(
-            "POST",
-            f"/repos/{REPO}/actions/runs/{ref.run_id}/pending_deployments",
-            input={"environment_ids": [env["id"]], "state": state, "comment": state},
-        )
-
-    await asyncio.to_thread(review)
+    await asyncio.to_thread(_review_run, sandbox, ref.run_id, state, state)
     while seen.status != "completed":
         seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
     assert seen.conclusion == "failure"
@@ -362,31 +360,15 @@ async def test_a_run_rejected_then_rerun_and_approved_reads_the_same_whatever_th
     # GitHub documents no order for a run's reviews and gives them no time: reading "the last one"
     # as the decision would call this deployed run rejected whenever GitHub lists newest first.
     base = _repo(sandbox).get_git_ref("heads/main").object.sha
-    run(acts.create_branch, CreateBranchInput(repository=REPO, branch=PROD, sha=base))
-    ref = run(
-        acts.dispatch_deploy,
-        DispatchInput(repository=REPO, workflow="deploy.yml", ref=PROD, not_before=datetime.now(UTC)),
-    )
-    requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
-    _, env = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/environments/prod")
-    pending = f"/repos/{REPO}/actions/runs/{ref.run_id}/pending_deployments"
-
-    def review(state: str) -> None:
-        for _ in range(100):
-            if requester.requestJsonAndCheck("GET", pending)[1]:
-                break
-            time.sleep(0.05)
-        requester.requestJsonAndCheck(
-            "POST", pending, input={"environment_ids": [env["id"]], "state": state, "comment": state}
-        )
-
-    await asyncio.to_thread(review, "rejected")
+    ref = _deploy_run(acts, base)
+    await asyncio.to_thread(_review_run, sandbox, ref.run_id, "rejected", "rejected")
     run(acts.rerun_failed_jobs, RunInput(repository=REPO, run_id=ref.run_id))
-    await asyncio.to_thread(review, "approved")
+    await asyncio.to_thread(_review_run, sandbox, ref.run_id, "approved", "approved")
     arg = WaitRunInput(repository=REPO, run_id=ref.run_id, environment="prod", poll_interval=POLL)
     seen = await looked_until(waits.wait_run, arg)
     while seen.status != "completed":
         seen = await looked_until(waits.wait_run, arg.model_copy(update={"last": seen}))
+    requester = sandbox.github(token=REVIEWER_1_TOKEN).requester
     _, reviews = requester.requestJsonAndCheck("GET", f"/repos/{REPO}/actions/runs/{ref.run_id}/approvals")
     assert [r["state"] for r in reviews] == ["rejected", "approved"]
     if order == "newest first":
