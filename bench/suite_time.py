@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python bench/suite_time.py [--no-write] [--all] [--timeout 1800]
 
-Runs what `make test` runs (`pytest -n 3 -m "not slow and not ui" --durations=10`; with `--all`,
-what `make test-all` runs) once, in the project directory, and replaces the "Test-suite wall time"
-section of bench/RESULTS.md. Reports; asserts nothing about the time.
+Runs what `make test` runs (`pytest -n 4 --dist worksteal -m "not slow and not ui" --durations=10`;
+with `--all`, what `make test-all` runs) once, in the project directory, and replaces the
+"Test-suite wall time" section of bench/RESULTS.md. Reports; asserts nothing about the time.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import time
 
 from common import ROOT, command_line, machine_note, table, write_section
 
+# What the Makefile's PYTEST_XDIST says (TEST_WORKERS ?= 4).
+XDIST = ["-n", "4", "--dist", "worksteal"]
 SUMMARY = re.compile(r"^=+ (.*(passed|failed|error|skipped|no tests ran).*) =+$")
 DURATION = re.compile(r"^\s*(\d+\.\d+)s (call|setup|teardown)\s+(\S.*)$")
 
@@ -28,7 +30,7 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="the slow tests too, as `make test-all`")
     args = parser.parse_args()
     marks = "not ui" if args.all else "not slow and not ui"
-    cmd = [sys.executable, "-m", "pytest", "-q", "-n", "3", "-m", marks, "--durations=10"]
+    cmd = [sys.executable, "-m", "pytest", "-q", *XDIST, "-m", marks, "--durations=10"]
     started = time.monotonic()
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
@@ -57,7 +59,7 @@ def main() -> None:
     body = "\n".join(
         [
             f"Command: `{command_line()}` ({machine_note()}); it runs "
-            f'`.venv/bin/python -m pytest -q -n 3 -m "{marks}" --durations=10` once '
+            f'`.venv/bin/python -m pytest -q {" ".join(XDIST)} -m "{marks}" --durations=10` once '
             f"(what `make {'test-all' if args.all else 'test'}` runs).",
             "",
             f"- Wall time: **{wall:.1f} s** (pytest exit code {code}).",

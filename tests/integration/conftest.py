@@ -3,6 +3,7 @@ Temporal dev server, with the humans played through the GitHub API by the seeded
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,6 +26,7 @@ from hotfix.settings import WorkerSettings
 from sandbox import apps
 from sandbox.seed import APP, APP_ID, default_seed
 from sandbox.testing import running_sandbox
+from service.temporal import has_pollers
 from tests.conftest import INTEGRATION_LATENCY
 from tests.sandbox.contract import contract
 from worker import build_worker
@@ -111,6 +113,12 @@ async def hotfix_worker(
         safety_net=settings.poll_safety_net,
     )
     async with build_worker(env.client, settings, github, task_queue, activities=activities):
+        # Under load the worker's first poll can reach the server after the test's first command,
+        # and `start` does not wait for preflight on a task queue nobody polls yet.
+        for _ in range(200):
+            if await has_pollers(env.client, task_queue):
+                break
+            await asyncio.sleep(0.05)
         yield
 
 

@@ -84,6 +84,7 @@ async def test_a_hotfix_completes_as_the_app_on_tokens_that_expire_while_it_runs
     assert "installation token renewed" in output.out + output.err
 
 
+@pytest.mark.slow  # make test keeps the App hotfix with expiring tokens
 async def test_the_app_uninstalled_mid_hotfix_blocks_it_until_installed_again_and_rechecked(
     local_env: WorkflowEnvironment, sandbox: Any, task_queue: str, unique: str
 ) -> None:

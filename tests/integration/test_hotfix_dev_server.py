@@ -27,6 +27,10 @@ pytestmark = pytest.mark.integration
 # On GHES 3.19 the dispatch refuses return_run_details (422): the worker dispatches again without it
 # and finds its run in the runs list, the path real GHES 3.19 servers take every time.
 PROFILES = pytest.mark.parametrize("sandbox", ["github.com", "ghes-3.19"], indirect=True)
+# The second profile in `make test` on the happy path and the GHES fault path only; `make test-all` runs all.
+FIRST_PROFILE_QUICK = pytest.mark.parametrize(
+    "sandbox", ["github.com", pytest.param("ghes-3.19", marks=pytest.mark.slow)], indirect=True
+)
 
 
 @PROFILES
@@ -204,7 +208,7 @@ async def test_worker_killed_during_dispatch_makes_exactly_one_run(
                 proc.wait(timeout=15)
 
 
-@PROFILES
+@FIRST_PROFILE_QUICK
 async def test_a_rejected_deployment_waits_for_retry_deploy_and_the_rerun_deploys(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:

@@ -120,6 +120,7 @@ async def test_every_write_of_a_shipping_hotfix_happens_once_when_its_answer_is_
     no_comment_twice(sandbox, *(p.number for p in pulls))
 
 
+@pytest.mark.slow  # make test keeps the shipping hotfix and the late dispatch
 async def test_every_write_of_a_withdrawn_hotfix_happens_once_when_its_answer_is_lost(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:

@@ -9,21 +9,24 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix.models import Step
+from hotfix import naming, search_attributes
+from hotfix.models import HotfixRequest, Step
 from local.humans import Humans, play_happy_path, wait_for
 from receiver import verify
 from receiver.app import make_app
 from receiver.temporal import Hotfixes
 from sandbox import seed, webhooks
 from tests.integration.conftest import REPO, hotfix_worker, start
+from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
 SECRET = b"webhook-secret"
@@ -60,6 +63,38 @@ async def test_a_push_to_a_hotfix_branch_nudges_that_hotfix(
     ]
     assert rechecks == [{"by": f"webhook push {headers['X-GitHub-Delivery']}", "cherry_picks": None}]
     await handle.terminate("test over")
+
+
+async def test_a_hotfix_whose_worker_is_down_is_matched_from_its_memo_without_a_worker(
+    local_env: WorkflowEnvironment, task_queue: str, unique: str
+) -> None:
+    """The receiver matches a delivery to hotfixes by their branches. A hotfix no worker serves cannot
+    answer a query (each would wait out its deadline while GitHub's 10 s for the delivery run out), so
+    the branches come from the memo the starter gives every hotfix."""
+    request = HotfixRequest(
+        repository=REPO, description=f"login loop {unique}", requested_by="dev-1", day=date(2026, 11, 23)
+    )
+    workflow_id = f"hotfix/{REPO}/it-{unique}"
+    initial = naming.initial_status(request, workflow_id)
+    handle = await local_env.client.start_workflow(
+        HotfixWorkflow.run,
+        request,
+        id=workflow_id,
+        task_queue=f"{task_queue}-nobody-polls",
+        memo={naming.STATUS_MEMO: initial},
+        search_attributes=TypedSearchAttributes([SearchAttributePair(search_attributes.REPOSITORY, REPO)]),
+    )
+    try:
+        hotfixes = Hotfixes(local_env.client)
+        running: dict[str, set[str]] = {}
+        for _ in range(50):  # the dev server's visibility lists a new workflow within a moment
+            running = await hotfixes.running(REPO)
+            if handle.id in running:
+                break
+            await asyncio.sleep(0.2)
+        assert running.get(handle.id) == {initial.work_branch, initial.prod_branch}
+    finally:
+        await handle.terminate("test over")
 
 
 @contextlib.asynccontextmanager

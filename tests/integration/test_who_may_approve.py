@@ -84,8 +84,9 @@ async def test_a_rule_asking_two_approvals_is_not_met_by_one(
             {"pattern": "prod/hotfix/*", "required_pull_request": True, "required_approving_review_count": 2}
         ],
     )
-    handle, humans, status, sha, number = await at_approval(local_env, sandbox, task_queue, unique)
-    assert status.required_approvals == 2
+    handle, humans, _, sha, number = await at_approval(local_env, sandbox, task_queue, unique)
+    # The step is PR approval before the branch's rules are read; the count follows that read.
+    await wait_for(handle, lambda s: s.required_approvals == 2, "the rule's two approvals in the status")
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha)
     await not_merged_after_a_while(sandbox, number)
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=REVIEWER_2[1])

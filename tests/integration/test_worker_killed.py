@@ -148,6 +148,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
         workers.close()
 
 
+@pytest.mark.slow  # make test keeps the kill in the merge
 async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
     local_env: WorkflowEnvironment,
     sandbox: Any,

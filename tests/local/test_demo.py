@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from local import demo
 from local import stack as devstack
 from local.stack import port_free
@@ -15,9 +17,17 @@ from local.stack import port_free
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_demo_runs_a_whole_hotfix_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "runs",
+    [
+        pytest.param(1, id="once"),
+        # Idempotent: the second run in the same directory starts from fresh state too.
+        pytest.param(2, id="twice", marks=pytest.mark.slow),
+    ],
+)
+def test_the_demo_runs_a_whole_hotfix(tmp_path: Path, runs: int) -> None:
     state = tmp_path / "demo"
-    for _ in range(2):  # idempotent: the second run starts from fresh state too
+    for _ in range(runs):
         result = subprocess.run(
             [sys.executable, "-m", "local.demo", "--state-dir", str(state), "--free-ports"],
             cwd=ROOT,

@@ -77,6 +77,7 @@ async def burst(env: WorkflowEnvironment, sandbox: Any, unique: str, *, backpres
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # make test keeps the cancellation storm (tests/integration/test_cancel_storm.py)
 async def test_a_burst_of_writes_waits_in_temporal_and_no_activity_times_out(
     local_env: WorkflowEnvironment, sandbox: Any, unique: str
 ) -> None:

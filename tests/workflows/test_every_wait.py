@@ -19,10 +19,12 @@ from tests.workflows.test_hotfix import drive_to_deploy_approval
 from workflows.hotfix import HotfixWorkflow
 
 
-@pytest_asyncio.fixture(scope="module")
+@pytest_asyncio.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of this module's own: these tests skip weeks, and time is global to a
-    server, so they do not share one with the rest of the suite."""
+    """A time-skipping server of each test's own: these tests skip weeks, and time is global to a
+    server, so they share none. Under load the test server now and then refuses a workflow task
+    ("invalid history builder state for action") and stops skipping time; a server per test keeps
+    that from failing the tests after it too."""
     async with time_skipping_server() as env:
         yield env
 
