@@ -44,10 +44,11 @@ from service.observe import HumanActions
 from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
 from workflows.doctor import DoctorWorkflow
+from workflows.dry_run import DryRunWorkflow
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 
-WORKFLOWS: list[type] = [HotfixWorkflow, LaneWorkflow, DoctorWorkflow]
+WORKFLOWS: list[type] = [HotfixWorkflow, LaneWorkflow, DoctorWorkflow, DryRunWorkflow]
 # Every GitHub activity is async (activities/github/threads.py): its blocking calls run in the GitHub
 # client's own threads, so the SDK never raises a cancellation inside a library. Only test doubles
 # may still be sync; they get this many threads.

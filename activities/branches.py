@@ -67,7 +67,14 @@ class BranchActivities(CommentsOnGitHub):
             # The newest deployment whose newest status is success is what runs in the environment.
             if latest is not None and latest.get("state") == "success":
                 _log().info("base from deployment", deployment=deployment["id"], sha=deployment["sha"])
-                return FindBaseResult(sha=deployment["sha"], ref=deployment["ref"], source="deployment")
+                return FindBaseResult(
+                    sha=deployment["sha"],
+                    ref=deployment["ref"],
+                    source="deployment",
+                    deployment_id=deployment["id"],
+                    deployment_creator=(deployment.get("creator") or {}).get("login"),
+                    deployment_created_at=deployment.get("created_at"),
+                )
         sha = branch_sha(
             api, input.main_branch, missing=f"set HOTFIX_MAIN_BRANCH (now {input.main_branch!r})"
         )

@@ -135,3 +135,28 @@ def valid_repository(value: str) -> str:
     except naming.NamingError as err:
         raise CliError(str(err), EXIT_USAGE) from None
     return value.strip()
+
+
+# An incident: a link to it, or its ticket key (INC-1234, OPS-77); it goes into both PR titles.
+INCIDENT_URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+INCIDENT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
+INCIDENT_MAX = 200
+
+
+def valid_incident(incident: str | None, *, required: bool) -> str | None:
+    """The incident as given, or CliError (code 2): a URL or a ticket key, or none unless required."""
+    if incident is None or not incident.strip():
+        if required:
+            raise CliError(
+                "--incident is required (HOTFIX_REQUIRE_INCIDENT=true): give the incident's URL or key",
+                EXIT_USAGE,
+            )
+        return None
+    incident = incident.strip()
+    if len(incident) > INCIDENT_MAX or not (INCIDENT_URL.match(incident) or INCIDENT_KEY.match(incident)):
+        raise CliError(
+            "--incident takes the incident's URL (https://...) or a ticket key like INC-1234, "
+            f"got {incident[:60]!r}",
+            EXIT_USAGE,
+        )
+    return incident

@@ -18,11 +18,12 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli.context import EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
-from cli.options import SHA, Repository, current_user, valid_repository, with_ctx
+from cli import dry_run
+from cli.context import EXIT_FAILED, EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
+from cli.options import SHA, Repository, current_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
-from hotfix.models import HotfixRequest, Step
+from hotfix.models import DryRunResult, HotfixRequest, Step
 from hotfix.render import NOT_GIVEN
 from hotfix.settings import ProcessDefaults, TemporalSettings
 from service.temporal import workflow_url
@@ -60,6 +61,8 @@ def build_request(
     ui_url: str,
     namespace: str,
     day: Any = None,
+    incident: str | None = None,
+    require_incident: bool = False,
 ) -> HotfixRequest:
     """Validate what a human typed and turn it into the workflow's input (CliError code 2 if bad)."""
     repository = valid_repository(repository)
@@ -82,6 +85,7 @@ def build_request(
         raise CliError("--base must name a branch, tag or commit", EXIT_USAGE)
     if not requested_by.strip():
         raise CliError("--requested-by must not be empty", EXIT_USAGE)
+    incident = valid_incident(incident, required=require_incident)
     try:
         process = ProcessDefaults().process(ui_base_url=ui_url, namespace=namespace)
     except ValidationError as err:
@@ -96,12 +100,13 @@ def build_request(
         base_ref=base.strip() if base else None,
         cherry_picks=list(cherry_picks),
         settings=process,
+        incident=incident,
     )
 
 
-def static_summary(repository: str, description: str) -> str:
+def static_summary(repository: str, description: str, incident: str | None = None) -> str:
     """The workflow's static summary in the Temporal UI, cut to the UI's limit."""
-    text = f"Hotfix {repository}: {description}"
+    text = f"Hotfix {repository}: {description}" + (f" [incident {incident}]" if incident else "")
     encoded = text.encode()
     if len(encoded) <= SUMMARY_MAX_BYTES:
         return text
@@ -115,6 +120,7 @@ def static_details(request: HotfixRequest, work: str, prod: str) -> str:
         [
             f"**Repository:** `{request.repository}`  ",
             f"**Requested by:** {request.requested_by}  ",
+            *([f"**Incident:** {request.incident}  "] if request.incident else []),
             f"**Working branch:** `{work}`  ",
             f"**Prod branch:** `{prod}`  ",
             f"**Base:** {f'`{request.base_ref}` (explicit)' if request.base_ref else 'what is deployed to '}"
@@ -147,7 +153,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
             # one that runs or ran to an end may not: that would be a second set of branches and PRs.
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=static_summary(request.repository, request.description),
+            static_summary=static_summary(request.repository, request.description, request.incident),
             static_details=static_details(request, work, prod),
             # The status from the start: `status` reads it before a worker has run the first task.
             memo={naming.STATUS_MEMO: naming.initial_status(request, workflow_id)},
@@ -155,6 +161,11 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
                 [
                     SearchAttributePair(search_attributes.REPOSITORY, request.repository),
                     SearchAttributePair(search_attributes.STEP, Step.PREFLIGHT.value),
+                    *(
+                        [SearchAttributePair(search_attributes.INCIDENT, request.incident)]
+                        if request.incident
+                        else []
+                    ),
                 ]
             ),
         )
@@ -162,7 +173,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
         existing = await client.get_workflow_handle(workflow_id).describe()
         # The same name may come from another description ("Fix login!" and "fix login"): say whose.
         summary = await existing.static_summary() or ""
-        theirs = summary.removeprefix(f"Hotfix {request.repository}: ")
+        theirs = summary.removeprefix(f"Hotfix {request.repository}: ").split(" [incident ", 1)[0]
         same = f" ({theirs!r})" if theirs and theirs != request.description else ""
         if existing.status == WorkflowExecutionStatus.RUNNING:
             raise CliError(
@@ -215,6 +226,23 @@ def start(
             "--cherry-pick on GitHub; a failure then shows only in `status`).",
         ),
     ] = False,
+    incident: Annotated[
+        str | None,
+        typer.Option(
+            "--incident",
+            metavar="URL|KEY",
+            help="The incident it answers: a URL or a ticket key like INC-1234 (in both PR titles, the UI "
+            "and `list --incident`; required when HOTFIX_REQUIRE_INCIDENT=true).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Start nothing: run preflight and find the base on the worker, print the plan (base, "
+            "branches, PRs, deploy, who approves, warnings); exit 1 if preflight would stop it.",
+        ),
+    ] = False,
 ) -> None:
     """Start a hotfix and wait until it passed preflight (exit 1 with the reason, and nothing
     created, if it failed): prints its workflow ID, both branch names and its Temporal UI page."""
@@ -227,9 +255,15 @@ def start(
             cherry_picks=cherry_pick or [],
             ui_url=ctx.settings.ui_url,
             namespace=ctx.namespace,
+            incident=incident,
+            require_incident=ctx.settings.require_incident,
         )
     except CliError as err:
         ctx.fail(err)
+
+    if dry_run:
+        show_dry_run(ctx, request)
+        return
 
     async def go() -> Started:
         client = await ctx.client()
@@ -255,3 +289,18 @@ def start(
         f"`python starter.py watch {started.workflow_id}`.",
         soft_wrap=True,
     )
+
+
+def show_dry_run(ctx: Ctx, request: HotfixRequest) -> None:
+    """`start --dry-run`: the plan, and exit 1 when the hotfix would stop."""
+
+    async def go() -> DryRunResult:
+        return await dry_run.dry_run(await ctx.client(), ctx.settings, request)
+
+    found = dry_run.plan(request, run(ctx, go))
+    if ctx.json:
+        print_json(found)
+    else:
+        dry_run.print_plan(found)
+    if not found["would_start"]:
+        raise typer.Exit(EXIT_FAILED)

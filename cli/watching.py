@@ -20,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from cli import views
 from cli.context import EXIT_FAILED, EXIT_OK, CliError, Ctx, dump, print_json, run
 from cli.lookup import no_worker_note, read_status, resolve
-from cli.options import WorkflowId, valid_repository, with_ctx
+from cli.options import WorkflowId, valid_incident, valid_repository, with_ctx
 from cli.preflight import retrying
 from hotfix import search_attributes
 from hotfix.models import HotfixStatus, Step
@@ -201,14 +201,17 @@ class Outage:
             self.since = None
 
 
-def list_query(repository: str | None, step: Step | None, running: bool) -> str:
-    """The visibility query for `list`, through the HotfixRepository and HotfixStep search attributes."""
+def list_query(repository: str | None, step: Step | None, running: bool, incident: str | None = None) -> str:
+    """The visibility query for `list`, through the HotfixRepository, HotfixStep and HotfixIncident
+    search attributes."""
     clauses = ["WorkflowType = 'HotfixWorkflow'"]
     # Both values are validated (repository pattern, Step enum), so quoting them is safe.
     if repository:
         clauses.append(f"{search_attributes.REPOSITORY.name} = '{repository}'")
     if step:
         clauses.append(f"{search_attributes.STEP.name} = '{step.value}'")
+    if incident:
+        clauses.append(f"{search_attributes.INCIDENT.name} = '{incident}'")
     if running:
         clauses.append("ExecutionStatus = 'Running'")
     return " AND ".join(clauses)
@@ -221,13 +224,18 @@ def list_(
     step: Annotated[Step | None, typer.Option("--step", help="Only hotfixes at this step.")] = None,
     running: Annotated[bool, typer.Option("--running", help="Only hotfixes still running.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
+    incident: Annotated[
+        str | None, typer.Option("--incident", metavar="URL|KEY", help="Only hotfixes of this incident.")
+    ] = None,
 ) -> None:
-    """List hotfixes, filtered through the HotfixRepository and HotfixStep search attributes."""
+    """List hotfixes, filtered by the HotfixRepository, HotfixStep and HotfixIncident search attributes."""
     try:
         repo = valid_repository(repository) if repository is not None else None
+        # Validated as `start` validates it, so it holds no quote that could change the query.
+        wanted = valid_incident(incident, required=False)
     except CliError as err:
         ctx.fail(err)
-    query = list_query(repo, step, running)
+    query = list_query(repo, step, running, wanted)
 
     async def go() -> list[dict[str, Any]]:
         client = await ctx.client()
@@ -240,6 +248,7 @@ def list_(
                     "run_id": execution.run_id,
                     "repository": attrs.get(search_attributes.REPOSITORY),
                     "step": attrs.get(search_attributes.STEP),
+                    "incident": attrs.get(search_attributes.INCIDENT),
                     "status": execution.status.name if execution.status else "UNKNOWN",
                     # ISO 8601 in UTC, as every time in the JSON output.
                     "started": views.iso(execution.start_time),

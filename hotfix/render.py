@@ -135,6 +135,11 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
+def _incident(incident: str) -> str:
+    """A URL as an autolink (the starter admits no spaces or angle brackets in it), a key as text."""
+    return f"<{incident}>" if incident.startswith(("https://", "http://")) else escape(incident)
+
+
 def _person(login: str) -> str:
     """A GitHub mention, or "not given" as words when nobody said who."""
     return NOT_GIVEN if login == NOT_GIVEN else f"@{escape(login)}"
@@ -146,10 +151,24 @@ def pr_title(text: str) -> str:
     return line if len(line) <= 256 else line[:255] + "…"
 
 
+def hotfix_title(request: HotfixRequest) -> str:
+    """The hotfix PR's title (and its merge commit's): the description, then the incident if any."""
+    return pr_title(f"Hotfix: {request.description}{_incident_suffix(request)}")
+
+
+def back_merge_title(request: HotfixRequest, target: str) -> str:
+    return pr_title(f"Back-merge hotfix {request.description} into {target}{_incident_suffix(request)}")
+
+
+def _incident_suffix(request: HotfixRequest) -> str:
+    return f" ({' '.join(request.incident.split())})" if request.incident else ""
+
+
 def pr_body(request: HotfixRequest, status: HotfixStatus, link: str, *, back_merge: bool = False) -> str:
     """The description of the hotfix PR, or of its back-merge PR."""
     lines = [
         f"**Hotfix:** {escape(request.description)}",
+        *([f"**Incident:** {_incident(request.incident)}"] if request.incident else []),
         f"**Requested by:** {_person(request.requested_by)}",
         f"**Base:** `{status.base_ref}` @ `{status.base_sha}` ({status.base_source})",
         f"**Workflow:** {link}",

@@ -6,5 +6,7 @@ from temporalio.common import SearchAttributeKey
 
 REPOSITORY = SearchAttributeKey.for_keyword("HotfixRepository")
 STEP = SearchAttributeKey.for_keyword("HotfixStep")
+# Set by the starter from `--incident`: the UI lists every hotfix of one incident (HotfixIncident = "INC-1").
+INCIDENT = SearchAttributeKey.for_keyword("HotfixIncident")
 
-ALL = (REPOSITORY, STEP)
+ALL = (REPOSITORY, STEP, INCIDENT)

@@ -39,6 +39,8 @@ class TemporalSettings(BaseSettings):
     temporal_tls_server_name: str | None = None
     # Temporal Cloud's API key: sent as `Authorization: Bearer`, never logged or put in history.
     temporal_api_key: SecretStr | None = None
+    # `start` refuses a hotfix without `--incident` (the team's policy for emergency changes).
+    require_incident: bool = False
 
     @field_validator(
         "temporal_tls",

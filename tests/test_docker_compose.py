@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hotfix import search_attributes
 from hotfix.settings import ProcessDefaults, WebhookSettings, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +45,8 @@ def test_it_names_the_production_services(compose: dict[str, Any]) -> None:
     assert services["temporal-schema"]["image"].startswith("temporalio/admin-tools:")
     setup = services["temporal-setup"]
     script = "\n".join(setup["command"])
-    for name in ("HotfixRepository", "HotfixStep"):
-        assert name in script
+    for key in search_attributes.ALL:  # every one the starter or the workflow sets
+        assert key.name in script
     assert "search-attribute create" in script and "--type Keyword" in script
     assert (
         services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"

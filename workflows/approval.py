@@ -106,7 +106,7 @@ class ApprovalSteps(Waiting):
                 repository=self._request.repository,
                 head=self._status.work_branch,
                 base=self._status.prod_branch,
-                title=render.pr_title(f"Hotfix: {self._request.description}"),
+                title=render.hotfix_title(self._request),
                 body=self._pr_body(),
                 reviewers=list(self._settings.pr_reviewers),
             ),
@@ -198,7 +198,7 @@ class ApprovalSteps(Waiting):
                 repository=self._request.repository,
                 number=pr.number,
                 sha=review.head_sha,
-                title=render.pr_title(f"Hotfix: {self._request.description}"),
+                title=render.hotfix_title(self._request),
             ),
         )
         if merged.merged:

@@ -45,7 +45,7 @@ class BackMergeStep(Waiting):
                 repository=self._request.repository,
                 head=self._status.prod_branch,
                 base=target,
-                title=render.pr_title(f"Back-merge hotfix {self._request.description} into {target}"),
+                title=render.back_merge_title(self._request, target),
                 body=self._pr_body(back_merge=True),
             ),
         )

@@ -25,29 +25,34 @@ DOCTOR_RETRY = RetryPolicy(
 )
 
 
+async def run_preflight(input: PreflightInput) -> PreflightResult:
+    """The preflight activity, a GitHub that refuses us reported as a failed check (doctor, dry run)."""
+    try:
+        return await workflow.execute_activity_method(
+            PreflightActivities.preflight,
+            input,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=DOCTOR_RETRY,
+        )
+    except ActivityError as err:
+        cause = err.cause
+        detail = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        # A GitHub that refuses us (bad token, no such repository) is itself a failed check.
+        return PreflightResult(
+            default_branch="",
+            checks=[
+                PreflightCheck(
+                    name="github",
+                    outcome="fail",
+                    detail=detail,
+                    fix="check HOTFIX_GITHUB_URL and the worker's token permissions (see README)",
+                )
+            ],
+        )
+
+
 @workflow.defn
 class DoctorWorkflow:
     @workflow.run
     async def run(self, input: PreflightInput) -> PreflightResult:
-        try:
-            return await workflow.execute_activity_method(
-                PreflightActivities.preflight,
-                input,
-                start_to_close_timeout=timedelta(seconds=60),
-                retry_policy=DOCTOR_RETRY,
-            )
-        except ActivityError as err:
-            cause = err.cause
-            detail = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
-            # A GitHub that refuses us (bad token, no such repository) is itself a failed check.
-            return PreflightResult(
-                default_branch="",
-                checks=[
-                    PreflightCheck(
-                        name="github",
-                        outcome="fail",
-                        detail=detail,
-                        fix="check HOTFIX_GITHUB_URL and the worker's token permissions (see README)",
-                    )
-                ],
-            )
+        return await run_preflight(input)

@@ -19,6 +19,7 @@ from hotfix.models.branches import (
     FindBaseResult,
 )
 from hotfix.models.deploy import DispatchInput, RerunResult, RunInput, RunObservation, RunRef, WaitRunInput
+from hotfix.models.dry_run import DryRunInput, DryRunResult
 from hotfix.models.lane import (
     HotfixAliveInput,
     HotfixAliveResult,
@@ -81,6 +82,8 @@ __all__ = [
     "CreateBranchResult",
     "DecisionResult",
     "DispatchInput",
+    "DryRunInput",
+    "DryRunResult",
     "FindBaseInput",
     "FindBaseResult",
     "HotfixAliveInput",

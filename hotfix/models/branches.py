@@ -19,6 +19,10 @@ class FindBaseResult(BaseModel):
     ref: str
     # "explicit" (base_ref given), "deployment" (last successful deployment) or "main" (none yet)
     source: Literal["explicit", "deployment", "main"]
+    # The Deployment it came from (source "deployment"): who made it and when, for the dry run's plan.
+    deployment_id: int | None = None
+    deployment_creator: str | None = None
+    deployment_created_at: str | None = None
 
 
 class CreateBranchInput(BaseModel):

@@ -67,3 +67,5 @@ class HotfixRequest(BaseModel):
     base_ref: str | None = None
     cherry_picks: list[str] = Field(default_factory=list)
     settings: ProcessSettings = Field(default_factory=ProcessSettings)
+    # The incident this hotfix answers (a URL or a ticket key like INC-1234; `start --incident`).
+    incident: str | None = None

@@ -118,3 +118,35 @@ def test_a_requester_nobody_named_is_not_given_not_a_login() -> None:
     body = render.pr_body(request, status(requested_by=render.NOT_GIVEN), "`id`")
     assert "**Requested by:** not given" in body.splitlines()
     assert "@not" not in body
+
+
+def request(**overrides: object) -> HotfixRequest:
+    values: dict[str, object] = {
+        "repository": "acme/gaia-gateway",
+        "description": "login loop",
+        "requested_by": "dev-1",
+        "day": date(2026, 11, 23),
+    }
+    values.update(overrides)
+    return HotfixRequest.model_validate(values)
+
+
+def test_pr_titles_name_the_incident_and_are_unchanged_without_one() -> None:
+    # Without an incident the titles are what hotfixes started before `--incident` were given.
+    assert render.hotfix_title(request()) == "Hotfix: login loop"
+    assert render.back_merge_title(request(), "develop") == "Back-merge hotfix login loop into develop"
+    assert render.hotfix_title(request(incident="INC-1234")) == "Hotfix: login loop (INC-1234)"
+    assert (
+        render.back_merge_title(request(incident="INC-1234"), "develop")
+        == "Back-merge hotfix login loop into develop (INC-1234)"
+    )
+
+
+def test_the_pr_body_links_an_incident_url_and_shows_a_key_as_text() -> None:
+    shown = status(base_ref="main", base_sha="abc", base_source="deployment")
+    url = "https://status.example.com/incidents/42_a"
+    body = render.pr_body(request(incident=url), shown, "http://ui")
+    assert f"**Incident:** <{url}>" in body.splitlines()
+    body = render.pr_body(request(incident="INC-1234"), shown, "http://ui")
+    assert "**Incident:** INC\\-1234" in body.splitlines()  # literal markdown: GitHub shows INC-1234
+    assert "Incident" not in render.pr_body(request(), shown, "http://ui")
