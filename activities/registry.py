@@ -20,6 +20,7 @@ from activities.github.comments import GITHUB_REQUEST_LIMIT
 from activities.lane import LaneActivities
 from activities.preflight import PreflightActivities
 from activities.pulls import PullRequestActivities
+from activities.record import RecordActivities
 from activities.rules import RulesActivities
 from activities.waits import GitHubWaits
 
@@ -47,6 +48,7 @@ def github_activities(
     )
     rules = RulesActivities(github)
     waits = GitHubWaits(github, safety_net=safety_net)
+    record = RecordActivities(github, request_limit=request_limit)
     return [
         preflight.preflight,
         branches.find_base,
@@ -63,6 +65,7 @@ def github_activities(
         waits.wait_checks,
         waits.wait_review,
         waits.wait_run,
+        record.build_record,
     ]
 
 

@@ -25,12 +25,14 @@ import httpx
 from pydantic import SecretStr
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from cli import views
-from hotfix.models import HotfixStatus, Step
+from hotfix import record_view
+from hotfix.models import HotfixResult, HotfixStatus, Step
 from hotfix.settings import WorkerSettings
 from local.humans import Humans, HumanTimeout, play_happy_path
 from local.stack import BOT_TOKEN, DATA, Ports, Stack, StackError, free_port, terminate_as_interrupt
@@ -141,7 +143,7 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
         started = await starter.start_hotfix(client, settings, request)
         console.print(f"[bold green]started[/] {started.workflow_id}")
         console.print(f"  working branch {started.work_branch}, prod branch {started.prod_branch}")
-        handle = client.get_workflow_handle(started.workflow_id)
+        handle = client.get_workflow_handle(started.workflow_id, result_type=HotfixResult)
         acts: list[str] = []
         latest: HotfixStatus | None = None
         humans = Humans(ports.github_url, REPOSITORY)
@@ -162,7 +164,7 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
                 final = await play_happy_path(
                     client, started.workflow_id, humans, on_act=acts.append, within=HUMAN_WAIT
                 )
-                await asyncio.wait_for(handle.result(), timeout=HUMAN_WAIT)
+                result = await asyncio.wait_for(handle.result(), timeout=HUMAN_WAIT)
             finally:
                 painter.cancel()
             live.update(_view(final, acts, started.ui_url))
@@ -171,6 +173,11 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
         elapsed = time.monotonic() - started_at
         console.print()
         console.print(Panel(_summary(final, calls, elapsed), title="summary", title_align="left"))
+        if result.record is not None:
+            # What the hotfix left on its PR for the incident review (`starter.py record ID` prints it too).
+            text = record_view.record_markdown(result.record).replace(f"{record_view.MARKER}\n", "", 1)
+            where = f"left on PR #{result.record.pull_request}" if result.record.pull_request else "result"
+            console.print(Panel(Markdown(text), title=f"change record ({where})", title_align="left"))
         # On a line of its own, unwrapped, so it can be clicked or copied whole.
         console.print(f"Temporal UI: {started.ui_url}", soft_wrap=True, highlight=False)
         if final.step != Step.DONE:

@@ -206,7 +206,11 @@ async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironm
     await local_env.client.workflow_service.register_namespace(
         RegisterNamespaceRequest(namespace=namespace, workflow_execution_retention_period=_duration(days=1))
     )
-    assert await ensure_search_attributes(local_env.client, namespace) == ["HotfixRepository", "HotfixStep"]
+    assert await ensure_search_attributes(local_env.client, namespace) == [
+        "HotfixRepository",
+        "HotfixStep",
+        "HotfixIncident",
+    ]
     assert await ensure_search_attributes(local_env.client, namespace) == []
 
 

@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from workflows.approval import ApprovalSteps
 from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
+from workflows.record import RecordStep
 from workflows.updates import HumanUpdates
 from workflows.versions import QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
 from workflows.waiting import IO_RETRY, QUEUE_ALLOWANCE, Stop, non_retryable
@@ -63,7 +64,7 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 
 
 @workflow.defn
-class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates):
+class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, RecordStep):
     @workflow.init
     def __init__(self, request: HotfixRequest) -> None:
         settings = request.settings
@@ -132,8 +133,9 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates):
             self._set_step(Step.FAILED)
             await self._release_lane()
             raise ApplicationError(f"hotfix failed: {reason}", non_retryable=True) from err
+        record = await self._change_record()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return HotfixResult(status=self._status)
+        return HotfixResult(status=self._status, record=record)
 
     async def _preflight_checks(self) -> None:
         self._set_step(Step.PREFLIGHT)

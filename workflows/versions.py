@@ -55,6 +55,10 @@ HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
 # runs, besides the push's) must have passed on its head, by step 4's rules.
 CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
 
+# 11 (round 3, issue #12): a hotfix that ends done, aborted or expired reads its change record from
+# GitHub (one more activity), returns it in its result and leaves it on the hotfix PR as one comment.
+CHANGE_RECORD = "change-record"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -65,6 +69,7 @@ ALL = (
     HEARTBEATS_NOTICE_A_DEAD_WORKER,
     CHECKS_OF_THE_PR_BEFORE_MERGE,
     STATUS_IN_MEMO,
+    CHANGE_RECORD,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

@@ -43,6 +43,8 @@ from hotfix.models.pulls import (
     WaitChecksInput,
     WaitReviewInput,
 )
+from hotfix.models.record import ChangeRecord
+from hotfix.models.recording import RecordInput, RecordResult
 from hotfix.models.rules import BranchRules, BranchRulesInput, RequiredCheck
 from hotfix.models.signals import (
     AbortSignal,
@@ -68,6 +70,7 @@ __all__ = [
     "AbortSignal",
     "BranchRules",
     "BranchRulesInput",
+    "ChangeRecord",
     "ChangesReadySignal",
     "ChecksResult",
     "CherryPickInput",
@@ -106,6 +109,8 @@ __all__ = [
     "ProcessSettings",
     "PullRequestRef",
     "RecheckSignal",
+    "RecordInput",
+    "RecordResult",
     "RepoInput",
     "RequiredCheck",
     "RerunResult",

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from hotfix.models.record import ChangeRecord
+
 # The failure type of a poll between two looks (activities/waits.py): Temporal retries it one poll
 # interval later. Whoever shows a pending activity's last failure shows it as waiting, not failing.
 NOT_YET = "NotYet"
@@ -92,9 +94,11 @@ class HotfixStatus(BaseModel):
 
 
 class HotfixResult(BaseModel):
-    """The workflow's result: the final status."""
+    """The workflow's result: the final status, and the change record (hotfix/models/record.py) of a
+    hotfix that ended done, aborted or expired, started on CHANGE_RECORD."""
 
     status: HotfixStatus
+    record: ChangeRecord | None = None
 
 
 class DecisionResult(BaseModel):

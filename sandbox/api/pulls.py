@@ -155,3 +155,18 @@ def create_comment(ctx: Ctx) -> Any:
     ctx.store.touch()
     body = issue_comment(ctx.urls, ctx.store, ctx.repo, comment)
     return ctx.created(body, f"/issues/comments/{comment['id']}")
+
+
+@route("PATCH", R + "/issues/comments/{comment_id}")
+def update_comment(ctx: Ctx) -> Any:
+    """GitHub lets the author, and anyone with write access, edit a comment; the edit keeps its id."""
+    wanted = str(ctx.params["comment_id"])
+    comment = next((c for c in ctx.repo["comments"] if str(c["id"]) == wanted), None)
+    if comment is None:
+        raise errors.NotFound()
+    if comment["user"] != ctx.login:
+        ctx.require("write")
+    comment["body"] = str(ctx.field("body", "IssueComment"))
+    comment["updated_at"] = time.time()
+    ctx.store.touch()
+    return issue_comment(ctx.urls, ctx.store, ctx.repo, comment)

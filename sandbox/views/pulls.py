@@ -122,7 +122,7 @@ def issue_comment(u: Urls, store: Store, repo: Record, c: Record) -> Record:
         "body": c["body"],
         "user": simple_user(u, store.user(c["user"])),
         "created_at": iso(c["created_at"]),
-        "updated_at": iso(c["created_at"]),
+        "updated_at": iso(c.get("updated_at", c["created_at"])),
         "issue_url": f"{u.repo(repo)}/issues/{c['issue']}",
         "author_association": "MEMBER",
         "performed_via_github_app": performed_via(u, store, c["user"]),

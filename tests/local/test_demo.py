@@ -38,7 +38,15 @@ def test_the_demo_runs_a_whole_hotfix(tmp_path: Path, runs: int) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         out = " ".join(result.stdout.split())
         assert "summary" in out and "(done)" in out
-        for expected in ("pull request", "deploy run", "back-merge", "GitHub API calls", "Temporal UI:"):
+        for expected in (
+            "pull request",
+            "deploy run",
+            "back-merge",
+            "GitHub API calls",
+            "Temporal UI:",
+            "change record (left on PR #1)",
+            "Review of PR #1",
+        ):
             assert expected in out
         for act in ("dev-1 pushed", "prod-reviewer-1 approved PR", "prod-reviewer-2 approved deploy run"):
             assert act in out

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from hotfix.models import (
     BranchRules,
     BranchRulesInput,
+    ChangeRecord,
     ChecksResult,
     CherryPickInput,
     CherryPickResult,
@@ -40,6 +41,8 @@ from hotfix.models import (
     PreflightInput,
     PreflightResult,
     PullRequestRef,
+    RecordInput,
+    RecordResult,
     RerunResult,
     ReviewObservation,
     ReviewState,
@@ -350,6 +353,26 @@ class FakeActivities:
         if seen == input.last:
             raise not_yet("run", input.poll_interval)
         return seen
+
+    @activity.defn
+    async def build_record(self, input: RecordInput) -> RecordResult:
+        """The record from the workflow's own status only (the real one reads GitHub: tests/activities)."""
+        self._called("build_record")
+        status = input.status
+        record = ChangeRecord(
+            workflow_id=status.workflow_id,
+            repository=status.repository,
+            description=status.description,
+            requested_by=status.requested_by,
+            incident=input.incident,
+            step=status.step.value,
+            pull_request=status.pull_request.number if status.pull_request else None,
+            merge_sha=status.merged_sha,
+            run_id=status.run_id,
+        )
+        if input.comment and status.pull_request is not None:
+            self.gh.comments.append((status.pull_request.number, f"change record: {status.step.value}"))
+        return RecordResult(record=record)
 
     def all(self) -> list[Callable[..., Any]]:
         return [

@@ -140,6 +140,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "pr_checks": partial(happy_path, description="checks of the pr"),
     # Recorded after `status-in-memo`: the happy path writing its status to the memo.
     "status_in_memo": partial(happy_path, description="status in memo"),
+    # Recorded after `change-record`: the happy path ending with its change record.
+    "change_record": partial(happy_path, description="change record"),
 }
 
 
