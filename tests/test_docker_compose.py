@@ -48,6 +48,11 @@ def test_it_names_the_production_services(compose: dict[str, Any]) -> None:
     for key in search_attributes.ALL:  # every one the starter or the workflow sets
         assert key.name in script
     assert "search-attribute create" in script and "--type Keyword" in script
+    # Retention long enough for audits, set on a new namespace and on an existing one alike.
+    assert setup["environment"]["RETENTION_DAYS"] == "${HOTFIX_RETENTION_DAYS:-90}"
+    assert (
+        script.count('--retention "$$RETENTION"') == 2 and 'RETENTION="$$((RETENTION_DAYS * 24))h"' in script
+    )
     assert (
         services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
     )
@@ -77,7 +82,9 @@ def test_env_example_holds_only_known_settings() -> None:
     text = (ROOT / ".env.example").read_text()
     # Commented-out examples count too: they must be real settings as well.
     keys = set(re.findall(r"^#?\s*(HOTFIX_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
-    assert keys <= KNOWN, keys - KNOWN
+    # Or variables docker-compose.yml itself reads (HOTFIX_RETENTION_DAYS).
+    compose_vars = set(re.findall(r"\$\{(HOTFIX_[A-Z0-9_]+)", (ROOT / "docker-compose.yml").read_text()))
+    assert keys <= KNOWN | compose_vars, keys - KNOWN - compose_vars
     assert {"HOTFIX_GITHUB_URL", "HOTFIX_GITHUB_TOKEN"} <= keys
 
 
