@@ -13,7 +13,7 @@ from activities.github.refs import branch_head
 from activities.github.rest import OnGitHub, RepoApi, q, qref, reviewer_names
 from activities.github.threads import in_github_thread
 from activities.log import logger
-from activities.request_checks import request_checks
+from activities.request_checks import request_checks, requester_check
 from activities.rules import read_rules
 from hotfix.models import (
     BranchRules,
@@ -109,6 +109,7 @@ class PreflightActivities(OnGitHub):
             )
 
         checks.extend(request_checks(api, input.base_ref, input.cherry_picks))
+        checks.extend(requester_check(api, input.requested_by))
         checks.extend(self._workflow_checks(api, input))
         checks.append(self._pull_request_rule_check(input, rules))
         checks.extend(self._review_gate_checks(api, input, rules))

@@ -7,8 +7,42 @@ blocking it later at a step where no `recheck` can help.
 from __future__ import annotations
 
 from activities.github.refs import commit_of
-from activities.github.rest import RepoApi
+from activities.github.rest import RepoApi, q
 from hotfix.models import PreflightCheck
+from hotfix.render import NOT_GIVEN
+
+
+def requester_check(api: RepoApi, login: str | None) -> list[PreflightCheck]:
+    """Whoever the PRs will name as the requester is a GitHub user (a typo would mention a stranger)."""
+    if login is None:
+        return []
+    if login == NOT_GIVEN:
+        return [
+            PreflightCheck(
+                name="requested by",
+                outcome="warn",
+                detail="nobody said who asks for this hotfix: its PRs say 'not given'",
+                fix="pass --by YOUR_GITHUB_LOGIN (or set HOTFIX_USER)",
+            )
+        ]
+    found = api.call(
+        "GET",
+        f"/users/{q(login)}",
+        what=f"get user {login}",
+        permission="metadata:read",
+        expect=(404,),
+        top=True,
+    )
+    if found.ok:
+        return [PreflightCheck(name="requested by", outcome="pass", detail=f"{login} is a GitHub user")]
+    return [
+        PreflightCheck(
+            name="requested by",
+            outcome="fail",
+            detail=f"--by {login!r} is no GitHub user",
+            fix="start again with --by YOUR_GITHUB_LOGIN (or set HOTFIX_USER)",
+        )
+    ]
 
 
 def request_checks(api: RepoApi, base_ref: str | None, cherry_picks: list[str]) -> list[PreflightCheck]:

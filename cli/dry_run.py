@@ -44,6 +44,7 @@ async def dry_run(client: Client, settings: TemporalSettings, request: HotfixReq
                     prod_branch=prod,
                     base_ref=request.base_ref,
                     cherry_picks=list(request.cherry_picks),
+                    requested_by=request.requested_by,
                 ),
                 main_branch=process.main_branch,
                 environment=process.environment,

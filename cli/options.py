@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 import re
+import subprocess
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Concatenate, ParamSpec, cast
@@ -122,10 +123,49 @@ def with_ctx(command: Callable[Concatenate[Ctx, P], None]) -> Callable[P, None]:
 # ---------------------------------------------------------------------------------------------
 
 
+# A GitHub login: letters, digits and single dashes inside, at most 39 characters.
+LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="LOGIN",
+        help="Your GitHub login, for the PRs and the record [default: $HOTFIX_USER, then `git config "
+        "github.user`, then $USER].",
+    ),
+]
+
+
+def _git_user() -> str | None:
+    try:
+        found = subprocess.run(
+            ["git", "config", "github.user"], capture_output=True, text=True, timeout=2, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found.stdout.strip() or None
+
+
 def current_user() -> str | None:
-    """Who runs the CLI, from the environment; None when it does not say (the hotfix then shows
-    "not given", never a made-up name)."""
-    return os.environ.get("USER") or os.environ.get("USERNAME") or None
+    """Who runs the CLI: HOTFIX_USER, then `git config github.user`, then the login name; None when
+    nothing says (the hotfix then shows "not given", never a made-up name)."""
+    return (
+        os.environ.get("HOTFIX_USER", "").strip()
+        or _git_user()
+        or os.environ.get("USER")
+        or os.environ.get("USERNAME")
+        or None
+    )
+
+
+def acting_user(by: str | None) -> str | None:
+    """`--by` if given (a GitHub login, else CliError code 2), or current_user()."""
+    if by is None:
+        return current_user()
+    by = by.strip()
+    if not LOGIN.match(by):
+        raise CliError(f"--by takes a GitHub login (letters, digits, dashes), got {by[:60]!r}", EXIT_USAGE)
+    return by
 
 
 def valid_repository(value: str) -> str:

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import EXIT_USAGE, CliError, Ctx, dump, print_json, run
 from cli.lookup import resolve
-from cli.options import SHA, WorkflowId, current_user, with_ctx
+from cli.options import SHA, By, WorkflowId, acting_user, with_ctx
 from hotfix.models import AbortSignal, ChangesReadySignal, DecisionResult, RecheckSignal, RetryDeploySignal
 from service.temporal import has_pollers
 from workflows.hotfix import HotfixWorkflow
@@ -114,9 +114,9 @@ def signal_command(ctx: Ctx, workflow_id: str, signal: Signal[S], payload: S, wh
 
 
 @with_ctx
-def changes_ready(ctx: Ctx, workflow_id: WorkflowId) -> None:
+def changes_ready(ctx: Ctx, workflow_id: WorkflowId, by: By = None) -> None:
     """Step 3 is done: the changes are on the working branch (the workflow checks that they are)."""
-    payload = ChangesReadySignal(by=current_user())
+    payload = ChangesReadySignal(by=_by(ctx, by))
     signal_command(ctx, workflow_id, HotfixWorkflow.changes_ready, payload, "it looks at the branch now")
 
 
@@ -138,13 +138,14 @@ def recheck(
             "--no-cherry-picks", help="Drop the cherry-picks of a hotfix blocked while cherry-picking."
         ),
     ] = False,
+    by: By = None,
 ) -> None:
     """Look at GitHub again at once (after fixing what blocked the hotfix, or to skip a poll interval)."""
     if cherry_pick and no_cherry_picks:
         ctx.fail(CliError("--cherry-pick and --no-cherry-picks exclude each other", EXIT_USAGE))
     picks: list[str] | None = [] if no_cherry_picks else (cherry_pick or None)
     try:
-        payload = RecheckSignal(by=current_user(), cherry_picks=picks)
+        payload = RecheckSignal(by=_by(ctx, by), cherry_picks=picks)
     except ValidationError:
         bad = next(s for s in picks or [] if not SHA.match(s.strip()))
         ctx.fail(CliError(f"--cherry-pick takes commit SHAs (7 to 40 hex digits), got {bad!r}", EXIT_USAGE))
@@ -152,9 +153,9 @@ def recheck(
 
 
 @with_ctx
-def retry_deploy(ctx: Ctx, workflow_id: WorkflowId) -> None:
+def retry_deploy(ctx: Ctx, workflow_id: WorkflowId, by: By = None) -> None:
     """Re-run the failed jobs of a failed or rejected deploy run."""
-    payload = RetryDeploySignal(by=current_user())
+    payload = RetryDeploySignal(by=_by(ctx, by))
     signal_command(ctx, workflow_id, HotfixWorkflow.retry_deploy, payload, "the deploy run is re-run")
 
 
@@ -165,9 +166,17 @@ def abort(
     reason: Annotated[
         str, typer.Option("--reason", help="Why; it goes into the PR comments and the status.")
     ],
+    by: By = None,
 ) -> None:
     """Withdraw a hotfix: closes its PRs and deletes its branches unless something was deployed."""
     if not reason.strip():
         ctx.fail(CliError("--reason must say why the hotfix is aborted", EXIT_USAGE))
-    payload = AbortSignal(reason=reason.strip(), by=current_user())
+    payload = AbortSignal(reason=reason.strip(), by=_by(ctx, by))
     signal_command(ctx, workflow_id, HotfixWorkflow.abort, payload, "it winds down and cleans up")
+
+
+def _by(ctx: Ctx, by: str | None) -> str | None:
+    try:
+        return acting_user(by)
+    except CliError as err:
+        ctx.fail(err)

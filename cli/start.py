@@ -20,7 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli import dry_run
 from cli.context import EXIT_FAILED, EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
-from cli.options import SHA, Repository, current_user, valid_incident, valid_repository, with_ctx
+from cli.options import SHA, Repository, acting_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import DryRunResult, HotfixRequest, Step
@@ -216,7 +216,14 @@ def start(
         ),
     ] = None,
     requested_by: Annotated[
-        str | None, typer.Option("--requested-by", help="GitHub login of who asks for it [default: $USER].")
+        str | None,
+        typer.Option(
+            "--by",
+            "--requested-by",
+            metavar="LOGIN",
+            help="GitHub login of who asks for it, checked by preflight [default: $HOTFIX_USER, then "
+            "`git config github.user`, then $USER].",
+        ),
     ] = None,
     no_wait: Annotated[
         bool,
@@ -250,7 +257,7 @@ def start(
         request = build_request(
             repo,
             description,
-            requested_by=requested_by if requested_by is not None else current_user() or NOT_GIVEN,
+            requested_by=acting_user(requested_by) or NOT_GIVEN,
             base=base,
             cherry_picks=cherry_pick or [],
             ui_url=ctx.settings.ui_url,

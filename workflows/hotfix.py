@@ -147,6 +147,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
                 prod_branch=self._status.prod_branch,
                 base_ref=self._request.base_ref,
                 cherry_picks=list(self._request.cherry_picks),
+                requested_by=self._request.requested_by,
             ),
         )
         self._preflight = result

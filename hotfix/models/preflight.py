@@ -20,6 +20,8 @@ class PreflightInput(BaseModel):
     # What the person typed at start, checked to exist before anything is created (doctor: none).
     base_ref: str | None = None
     cherry_picks: list[str] = Field(default_factory=list)
+    # Who asked (`--by`), checked to be a GitHub user before any PR names them (doctor: none).
+    requested_by: str | None = None
 
 
 class PreflightCheck(BaseModel):

@@ -24,7 +24,18 @@ from tests.workflows.fake_github import FakeGitHub
 ROOT = Path(__file__).resolve().parents[2]
 
 
-COMMANDS = ["start", "status", "watch", "list", "changes-ready", "recheck", "retry-deploy", "abort", "doctor"]
+COMMANDS = [
+    "start",
+    "status",
+    "watch",
+    "list",
+    "changes-ready",
+    "recheck",
+    "retry-deploy",
+    "abort",
+    "doctor",
+    "record",
+]
 
 
 def free_port() -> int:
@@ -55,6 +66,7 @@ class Server:
             "HOTFIX_TASK_QUEUE": task_queue,
             "HOTFIX_UI_URL": "http://ui.test:8233",
             "USER": "dev-1",
+            "HOTFIX_USER": "dev-1",  # before the machine's own `git config github.user`
         }
 
     async def cli(self, *args: str) -> Any:

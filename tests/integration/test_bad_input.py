@@ -28,6 +28,7 @@ def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
             "HOTFIX_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
             "HOTFIX_TASK_QUEUE": task_queue,
             "USER": "dev-1",
+            "HOTFIX_USER": "dev-1",
         },
     )
 
@@ -42,6 +43,8 @@ def nothing_written(sandbox: Any) -> None:
     [
         (["--base", "no-such-branch"], "base: --base 'no-such-branch' is no branch, tag or commit of"),
         (["--cherry-pick", "deadbeef1234"], "cherry-picks: no commit deadbeef1234 in acme/gaia-gateway"),
+        # Its PRs would mention a stranger (or nobody): the requester is checked to be a GitHub user.
+        (["--by", "no-such-user-1"], "requested by: --by 'no-such-user-1' is no GitHub user"),
     ],
 )
 async def test_a_base_or_cherry_pick_github_does_not_know_creates_nothing(

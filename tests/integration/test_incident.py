@@ -30,6 +30,7 @@ def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
             "HOTFIX_TASK_QUEUE": task_queue,
             "HOTFIX_POLL_INTERVAL": "0.2",
             "USER": "dev-1",
+            "HOTFIX_USER": "dev-1",
         },
     )
 
