@@ -177,3 +177,10 @@ def test_images_install_dependencies_before_the_code_and_run_without_build_lefto
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
     # The runtime stage has no pip run and none of the product's sources (they are in the venv).
     assert not [line for line in runtime if "pip install" in line or line.startswith("COPY hotfix/")]
+
+
+def test_the_workers_healthcheck_is_readiness_once_connected_to_temporal(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    probe = " ".join(worker["healthcheck"]["test"])
+    port = worker["environment"]["HOTFIX_HEALTH_PORT"]
+    assert f"http://127.0.0.1:{port}/readyz" in probe  # 503 until the worker polls Temporal, or when stuck
