@@ -18,14 +18,15 @@ import shutil
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
@@ -34,8 +35,10 @@ from cli import views
 from hotfix import record_view
 from hotfix.models import HotfixResult, HotfixStatus, Step
 from hotfix.settings import WorkerSettings
+from local import app_mode
 from local.humans import Humans, HumanTimeout, play_happy_path
-from local.stack import BOT_TOKEN, DATA, Ports, Stack, StackError, free_port, terminate_as_interrupt
+from local.stack import DATA, Ports, Stack, StackError, free_port, terminate_as_interrupt
+from sandbox import seed
 from service.temporal import TemporalUnavailable, connect
 
 REPOSITORY = "acme/gaia-gateway"
@@ -71,15 +74,22 @@ def _view(status: HotfixStatus | None, acts: list[str], url: str) -> Group:
     return Group(*parts)
 
 
-def _api_calls(sandbox_url: str) -> Counter[str]:
+def _requests(sandbox_url: str) -> list[dict[str, Any]]:
     try:
-        entries = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()
+        entries: list[dict[str, Any]] = httpx.get(f"{sandbox_url}/_sandbox/requests", timeout=5).json()
     except (httpx.HTTPError, ValueError):
-        return Counter()
-    return Counter(entry.get("user") or "anonymous" for entry in entries)
+        return []
+    return entries
 
 
-def _summary(status: HotfixStatus, calls: Counter[str], elapsed: float) -> Table:
+def _summary(
+    status: HotfixStatus,
+    calls: Counter[str],
+    elapsed: float,
+    moved: list[tuple[str, float]],
+    cost: tuple[int, int],
+    nudges: int,
+) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -99,14 +109,26 @@ def _summary(status: HotfixStatus, calls: Counter[str], elapsed: float) -> Table
     if status.timeline:
         ended = status.timeline[-1].ended_at or status.timeline[-1].started_at
         table.add_row("hotfix took", views.fmt_duration(ended - status.timeline[0].started_at))
-    bot = calls.pop("hotfix-bot", 0)
+    for what, seconds in moved:
+        table.add_row("moved on after", escape(f"{seconds:.1f}s: {what}"))
+    net = f"{app_mode.SAFETY_NET:.0f}s"
+    table.add_row("webhooks", f"{nudges} deliveries nudged the hotfix (its own polls: {net} apart)")
+    bot = calls.pop(app_mode.APP_BOT, 0)
+    jwt = calls.pop(seed.APP, 0)
     humans = ", ".join(f"{user} {count}" for user, count in sorted(calls.items()))
-    table.add_row("GitHub API calls", f"{bot} by the worker (hotfix-bot); humans: {humans or 'none'}")
+    table.add_row(
+        "GitHub API calls",
+        escape(
+            f"{bot} by the worker ({app_mode.APP_BOT}), {jwt} as the App (tokens); humans: {humans or 'none'}"
+        ),
+    )
+    requests, points = cost
+    table.add_row("rate-limit points", f"{points} of the App's {requests} requests (GitHub counts no 304)")
     table.add_row("demo took", f"{elapsed:.1f}s (stack start-up included)")
     return table
 
 
-async def _run(ports: Ports, console: Console, started_at: float, keep: bool) -> int:
+async def _run(ports: Ports, console: Console, started_at: float, keep: bool, sandbox_state: Path) -> int:
     # Imported here: starter imports the workflows, which the demo needs only once the stack is up.
     import starter
     from activities.github.client import GitHubClient
@@ -119,7 +141,8 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
         task_queue="hotfix",
         ui_url=ports.ui_url,
         github_url=ports.github_url,
-        github_token=SecretStr(BOT_TOKEN),
+        # The production shape: the worker as the GitHub App, nudged by the App's webhooks.
+        **app_mode.worker_fields(sandbox_state),
     )
     # The SDK core logs to the terminal; the live view owns it, so only errors get through.
     runtime = Runtime(
@@ -130,7 +153,12 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
     client = await connect(settings.temporal_address, settings.temporal_namespace, runtime=runtime)
     # No pause between writes: the sandbox has no secondary rate limit unless a test injects one.
     github = GitHubClient.from_settings(settings.model_copy(update={"github_write_interval": 0.0}))
-    async with build_worker(client, settings, github_client=github):
+    async with (
+        app_mode.receiver(client, free_port()) as hook_url,
+        build_worker(client, settings, github_client=github),
+    ):
+        app_mode.deliver_to(ports.sandbox_url, hook_url)
+        console.print(f"  webhook receiver {hook_url}: the sandbox delivers the App's webhooks to it")
         request = starter.build_request(
             REPOSITORY,
             DESCRIPTION,
@@ -145,6 +173,12 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
         console.print(f"  working branch {started.work_branch}, prod branch {started.prod_branch}")
         handle = client.get_workflow_handle(started.workflow_id, result_type=HotfixResult)
         acts: list[str] = []
+        stamped: list[tuple[datetime, str]] = []
+
+        def acted(what: str) -> None:
+            acts.append(what)
+            stamped.append((datetime.now(UTC), what))
+
         latest: HotfixStatus | None = None
         humans = Humans(ports.github_url, REPOSITORY)
 
@@ -162,17 +196,21 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool) ->
             painter = asyncio.create_task(refresh(live))
             try:
                 final = await play_happy_path(
-                    client, started.workflow_id, humans, on_act=acts.append, within=HUMAN_WAIT
+                    client, started.workflow_id, humans, on_act=acted, within=HUMAN_WAIT
                 )
                 result = await asyncio.wait_for(handle.result(), timeout=HUMAN_WAIT)
             finally:
                 painter.cancel()
             live.update(_view(final, acts, started.ui_url))
 
-        calls = _api_calls(ports.sandbox_url)
+        entries = _requests(ports.sandbox_url)
+        calls = Counter(entry.get("user") or "anonymous" for entry in entries)
         elapsed = time.monotonic() - started_at
+        moved = app_mode.reactions(stamped, final)
+        nudges = app_mode.webhook_nudges(await handle.fetch_history())
+        summary = _summary(final, calls, elapsed, moved, app_mode.points(entries), nudges)
         console.print()
-        console.print(Panel(_summary(final, calls, elapsed), title="summary", title_align="left"))
+        console.print(Panel(summary, title="summary", title_align="left"))
         if result.record is not None:
             # What the hotfix left on its PR for the incident review (`starter.py record ID` prints it too).
             text = record_view.record_markdown(result.record).replace(f"{record_view.MARKER}\n", "", 1)
@@ -232,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"Temporal {ports.temporal_address} (UI {ports.ui_url}), sandbox GitHub {ports.github_url}; "
                 f"logs in {state / 'logs'}"
             )
-            return asyncio.run(_run(ports, console, started_at, args.keep))
+            return asyncio.run(_run(ports, console, started_at, args.keep, state / "sandbox"))
         except (StackError, DemoFailed, HumanTimeout, TemporalUnavailable) as err:
             console.print(f"[bold red]error:[/] {err}")
             return 1

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hotfix import search_attributes
+from local import app_mode
 
 # A hotfix keeps its status in its memo (2-5 KB, workflows/payloads.py). Temporal's hard limit for a
 # memo is 2 MB, but it logs "Blob data size exceeds the warning limit" for every memo write over
@@ -36,6 +37,8 @@ HOST = "127.0.0.1"
 DEFAULT_TEMPORAL_PORT = 7233
 DEFAULT_UI_PORT = 8233
 DEFAULT_SANDBOX_PORT = 8765
+# The webhook receiver's usual port (webhooks.py's default), moved when busy.
+RECEIVER_PORT = 8787
 # Seeded users of the sandbox (sandbox/seed.py); production code never imports the sandbox.
 BOT_TOKEN = "sandbox-bot-token"
 # The GitHub the stack's sandbox plays (sandbox/profiles.py): a GHES that knows return_run_details.
@@ -307,7 +310,8 @@ Hotfix stack is up:
   Temporal UI     {ports.ui_url}
   Temporal        {ports.temporal_address}   (SQLite: .data/temporal.db)
   sandbox GitHub  {ports.github_url}   (state: .data/sandbox, logs: .data/logs/)
-  worker          task queue 'hotfix', token of the seeded bot (hotfix-bot)
+  worker          task queue 'hotfix', as the sandbox's GitHub App (hotfix-app[bot])
+  receiver        webhooks.py: the sandbox delivers the App's webhooks to it (logs: .data/logs/)
 
 Try it (in another terminal, with .venv/bin on PATH):
   {starter} doctor acme/gaia-gateway
@@ -340,11 +344,20 @@ def main() -> int:
             stack.start_temporal(DATA / "temporal.db")
             print("starting the sandbox GitHub ...", flush=True)
             stack.start_sandbox(DATA / "sandbox")
-            print("starting the worker ...", flush=True)
+            receiver_port = RECEIVER_PORT if port_free(RECEIVER_PORT) else free_port()
+            print(f"starting the webhook receiver on port {receiver_port} ...", flush=True)
+            receiver = stack.spawn(
+                "receiver",
+                [sys.executable, str(ROOT / "webhooks.py")],
+                env=app_mode.receiver_env(ports.temporal_address, receiver_port),
+            )
+            stack.wait_port(receiver, receiver_port)
+            app_mode.deliver_to(ports.sandbox_url, f"http://{HOST}:{receiver_port}/github/webhook")
+            print("starting the worker (as the sandbox's GitHub App) ...", flush=True)
             stack.spawn(
                 "worker",
                 [sys.executable, str(ROOT / "worker.py")],
-                env=stack.worker_env(HOTFIX_LOG_FORMAT="console"),
+                env=stack.worker_env(HOTFIX_LOG_FORMAT="console", **app_mode.worker_env(DATA / "sandbox")),
                 to_terminal=True,
             )
             print(_usage(ports), flush=True)
