@@ -55,6 +55,11 @@ HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
 # runs, besides the push's) must have passed on its head, by step 4's rules.
 CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
 
+# 11 (round 4, issue #12 item 6): at each human wait and at the end, a chat notification (an activity
+# started without waiting for it, workflows/notify.py) when the worker's preflight said it has chat
+# targets. Only such hotfixes ask for this patch, so a hotfix without notifications has no marker.
+NOTIFY_AT_WAITS = "notify-at-waits"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -65,6 +70,7 @@ ALL = (
     HEARTBEATS_NOTICE_A_DEAD_WORKER,
     CHECKS_OF_THE_PR_BEFORE_MERGE,
     STATUS_IN_MEMO,
+    NOTIFY_AT_WAITS,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

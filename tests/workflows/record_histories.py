@@ -123,6 +123,14 @@ async def lane_watch(h: Harness) -> WorkflowHandle:
 
 
 # happy_path and abort were recorded before the patches and replay their old branches; keep them.
+async def notifying(h: Harness) -> WorkflowHandle:
+    h.gh.notify = True
+    try:
+        return await happy_path(h, description="notified")
+    finally:
+        h.gh.notify = False
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
     "abort": abort,
@@ -140,6 +148,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "pr_checks": partial(happy_path, description="checks of the pr"),
     # Recorded after `status-in-memo`: the happy path writing its status to the memo.
     "status_in_memo": partial(happy_path, description="status in memo"),
+    # Recorded after `notify-at-waits`: a worker with chat targets, a message at each wait and the end.
+    "notify": notifying,
 }
 
 

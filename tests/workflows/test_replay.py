@@ -38,6 +38,7 @@ PATCHES: dict[str, set[str]] = {
     },
     "every_wait": set(versions.ALL)
     - {
+        versions.NOTIFY_AT_WAITS,
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
@@ -52,20 +53,29 @@ PATCHES: dict[str, set[str]] = {
     },
     "dead_worker": set(versions.ALL)
     - {
+        versions.NOTIFY_AT_WAITS,
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
         versions.STATUS_IN_MEMO,
     },
     "pr_checks": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.STATUS_IN_MEMO},
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.STATUS_IN_MEMO,
+        versions.NOTIFY_AT_WAITS,
+    },
     "status_in_memo": set(versions.ALL)
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+        versions.NOTIFY_AT_WAITS,
     },
+    "notify": set(versions.ALL)
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
 }
 
 
