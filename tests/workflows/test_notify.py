@@ -4,6 +4,7 @@ nothing is scheduled at all."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -131,3 +132,28 @@ async def test_a_hotfix_cancelled_from_the_ui_is_told_as_aborted(harness: Harnes
         await handle.result()
     assert [n.event for n in h.gh.notifications] == ["changes", "aborted"]
     assert h.gh.notifications[1].note == "workflow cancelled"
+
+
+async def test_a_wait_named_just_before_a_block_is_still_told_after_it(harness: Harness) -> None:
+    h = harness
+    h.gh.notify = True
+    # The approval wait is named, then reading the prod branch's rules is refused: the hotfix blocks
+    # before the wait begins. Once fixed, the approval wait is told all the same.
+    handle = await h.start("blocked before the approval wait")
+    status = await h.reach(handle, Step.CHANGES)
+    sha = h.gh.commit(status.work_branch)
+    h.gh.checks[sha] = "pending"  # step 4 has read the rules and waits
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    await h.reach(handle, Step.TESTS)
+    h.gh.refuse.add("branch_rules")  # the approval step's read of them is refused
+    del h.gh.checks[sha]
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.APPROVAL, lambda s: (s.message or "").startswith("blocked:"))
+    h.gh.refuse.clear()
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.APPROVAL, lambda s: s.message == "rechecking after a fix")
+    for _ in range(100):
+        if len(h.gh.notifications) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert [n.event for n in h.gh.notifications] == ["changes", "blocked", "approval"]
