@@ -83,11 +83,26 @@ def load_settings() -> WorkerSettings:
     try:
         # Exactly one way: a machine user's token, or a GitHub App's id and private key (read here).
         credentials(settings)
+        _check_notify_urls(settings)
         # The Temporal TLS files and API key, checked now so a bad path is exit 2, not a retry loop.
         Security.from_settings(settings)
     except (ValueError, SecurityProblem) as err:
         raise SettingsProblem(str(err)) from None
     return settings
+
+
+def _check_notify_urls(settings: WorkerSettings) -> None:
+    """Each HOTFIX_NOTIFY_URLS entry must be an Apprise URL; the message names its place and scheme
+    only (the rest carries tokens)."""
+    from activities.notify import accepted
+
+    for place, url in enumerate(settings.notify_targets, start=1):
+        if not accepted(url):
+            scheme = url.split("://", 1)[0] if "://" in url else "none"
+            raise ValueError(
+                f"HOTFIX_NOTIFY_URLS entry {place} (scheme {scheme!r}) is not a URL Apprise knows: see "
+                "https://github.com/caronc/apprise/wiki for the services and their URLs"
+            )
 
 
 def make_github_client(settings: WorkerSettings) -> Any:
@@ -104,19 +119,27 @@ def build_worker(
     *,
     activities: Sequence[Any] | None = None,
     activity_executor: Executor | None = None,
+    notifier: Any = None,
 ) -> Worker:
     """The worker with every workflow and activity; tests and the demo pass their own pieces.
 
     `activities` replaces the GitHub activities (e.g. test doubles); the lane activity is always
-    the real one, since it only talks to Temporal.
+    the real one, since it only talks to Temporal, and so is the notify activity (`notifier`: a
+    NotifyActivities; None: one over HOTFIX_NOTIFY_URLS).
     """
-    from activities.registry import github_activities, lane_activities
+    from activities.notify import NotifyActivities
+    from activities.registry import github_activities, lane_activities, notify_activities
 
     queue = task_queue or settings.task_queue
+    notifier = notifier if notifier is not None else NotifyActivities(settings.notify_targets)
     if activities is None:
         github_client = github_client if github_client is not None else make_github_client(settings)
-        activities = github_activities(github_client, safety_net=settings.poll_safety_net)
+        activities = github_activities(
+            github_client, safety_net=settings.poll_safety_net, notify=notifier.enabled
+        )
     lane = lane_activities(client, queue)
+    if "notify" not in {getattr(fn, "__name__", None) for fn in activities}:  # a test's double replaces it
+        lane += notify_activities(notifier)
     if activity_executor is None and not all(inspect.iscoroutinefunction(fn) for fn in activities):
         activity_executor = ThreadPoolExecutor(SYNC_ACTIVITY_THREADS, "sync-activity")
     return Worker(
@@ -256,6 +279,7 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
                 github_threads=settings.github_threads,
                 max_concurrent_activities=settings.max_concurrent_activities,
                 github_backlog=settings.github_backlog,
+                notify_targets=len(settings.notify_targets),
             )
             await stop.wait()
             watchdog.waiting_for = "nothing: the worker is stopping"

@@ -48,6 +48,11 @@ def glob_match(pattern: str, name: str) -> bool:
 
 
 class PreflightActivities(OnGitHub):
+    def __init__(self, github: Any, *, notify: bool = False) -> None:
+        super().__init__(github)
+        # Whether this worker has chat targets (HOTFIX_NOTIFY_URLS): the hotfix learns it here, once.
+        self._notify = notify
+
     @activity.defn
     @in_github_thread
     def preflight(self, input: PreflightInput) -> PreflightResult:
@@ -138,6 +143,7 @@ class PreflightActivities(OnGitHub):
             reviewers=reviewers,
             warnings=warnings,
             prevent_self_review=prevent_self_review,
+            notify=self._notify,
         )
 
     def _branch_policy_check(

@@ -18,6 +18,7 @@ from activities.deploy import DeployActivities
 from activities.github.client import GitHubClient
 from activities.github.comments import GITHUB_REQUEST_LIMIT
 from activities.lane import LaneActivities
+from activities.notify import NotifyActivities
 from activities.preflight import PreflightActivities
 from activities.pulls import PullRequestActivities
 from activities.record import RecordActivities
@@ -32,11 +33,13 @@ def github_activities(
     dispatch_lookup_interval: float = 2.0,
     request_limit: timedelta = GITHUB_REQUEST_LIMIT,
     safety_net: timedelta | None = None,
+    notify: bool = False,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods over one GitHub client; the keyword options exist for tests
     (`request_limit`: sized to the sandbox's longest injected delay instead of GitHub's 10 s), but
-    `safety_net`, the shortest poll interval when webhooks nudge the hotfixes (WorkerSettings)."""
-    preflight = PreflightActivities(github)
+    `safety_net`, the shortest poll interval when webhooks nudge the hotfixes (WorkerSettings), and
+    `notify`, whether the worker has chat targets (preflight tells the hotfix)."""
+    preflight = PreflightActivities(github, notify=notify)
     branches = BranchActivities(github, request_limit=request_limit)
     picks = CherryPickActivities(github)
     pulls = PullRequestActivities(github, request_limit=request_limit)
@@ -73,3 +76,9 @@ def lane_activities(client: Client, task_queue: str) -> list[Callable[..., Any]]
     """The lane's activities: they talk only to Temporal, so tests with fake GitHub use them too."""
     lane = LaneActivities(client, task_queue)
     return [lane.enqueue, lane.hotfix_alive, lane.watch_lane]
+
+
+def notify_activities(notifier: NotifyActivities) -> list[Callable[..., Any]]:
+    """The chat notification: registered on every worker, with targets or without (then a no-op),
+    so a hotfix that notifies never finds a worker that lacks the activity."""
+    return [notifier.notify]

@@ -102,6 +102,14 @@ class WorkerSettings(TemporalSettings):
     # (instead of the hotfix's poll interval, 30 s by default).
     webhooks: bool = False
     webhook_poll_interval: float = Field(default=300.0, gt=0)
+    # Chat targets told at each human wait (activities/notify.py): Apprise URLs, comma-separated
+    # (slack://..., msteams://..., mmost://..., mailto://..., json://...). Secret: they carry tokens.
+    notify_urls: SecretStr | None = None
+
+    @property
+    def notify_targets(self) -> list[str]:
+        text = self.notify_urls.get_secret_value() if self.notify_urls else ""
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @property
     def poll_safety_net(self) -> timedelta | None:

@@ -7,7 +7,8 @@ Two sources, one page:
   aggregate with `max`, not `sum`), `hotfix_github_requests_total{method,route,status}` (every answer
   GitHub gave this worker, by route template: `/repos/{owner}/{repo}/pulls/{pull_number}/merge`),
   `hotfix_github_rate_limit_remaining{resource}` and `..._reset_timestamp_seconds{resource}` (from
-  the last answer's `X-RateLimit-*` headers);
+  the last answer's `X-RateLimit-*` headers), `hotfix_notifications_total{event,outcome}` (chat
+  messages, activities/notify.py);
 - the Temporal SDK's (`temporal_*`, and what the workflow records through its replay-safe metric
   meter: `hotfix_step_duration_seconds{step}`, `hotfix_blocked_total{step}`), from the SDK's own
   exporter, which listens on a private 127.0.0.1 port and is appended to our page.
@@ -58,6 +59,13 @@ RATE_LIMIT_RESET = Gauge(
     "hotfix_github_rate_limit_reset_timestamp_seconds",
     "When GitHub's rate-limit window resets, Unix time (X-RateLimit-Reset of the last answer)",
     ["resource"],
+    registry=REGISTRY,
+)
+NOTIFICATIONS = Counter(
+    "hotfix_notifications",
+    "Chat notifications by event and outcome: sent, already_sent (a retry found it sent), failed (one "
+    "attempt at one target), given_up (the last attempt failed; the hotfix goes on)",
+    ["event", "outcome"],
     registry=REGISTRY,
 )
 

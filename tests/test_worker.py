@@ -201,6 +201,19 @@ def test_with_webhooks_polls_become_a_five_minute_safety_net(monkeypatch: pytest
     assert worker.load_settings().poll_safety_net == timedelta(minutes=2)
 
 
+def test_notify_urls_are_a_secret_list_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTFIX_GITHUB_TOKEN", "ghs_secret")
+    monkeypatch.setenv("HOTFIX_NOTIFY_URLS", "json://127.0.0.1:1/hook-s3cret, slack://TA/TB/TC/#hotfixes")
+    settings = worker.load_settings()
+    assert settings.notify_targets == ["json://127.0.0.1:1/hook-s3cret", "slack://TA/TB/TC/#hotfixes"]
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings.model_dump())
+    # An entry Apprise does not know: one line naming its place and scheme, never the URL itself.
+    monkeypatch.setenv("HOTFIX_NOTIFY_URLS", "json://127.0.0.1:1/hook,slak://s3cret")
+    with pytest.raises(worker.SettingsProblem, match="entry 2 \\(scheme 'slak'\\)") as problem:
+        worker.load_settings()
+    assert "s3cret" not in str(problem.value)
+
+
 async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironment) -> None:
     namespace = f"ns-{uuid.uuid4().hex[:8]}"
     await local_env.client.workflow_service.register_namespace(

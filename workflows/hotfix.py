@@ -96,8 +96,10 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
         except GeneratorExit:
             raise  # evicted from a worker's cache: the hotfix goes on, there is nothing to write
         except BaseException:
+            await self._notifications_sent()  # "failed", "aborted": told before the workflow ends
             self._last_memo(memo)  # failed or cancelled: its last status
             raise
+        await self._notifications_sent()
         self._last_memo(memo)
         return result
 

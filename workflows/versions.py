@@ -59,6 +59,11 @@ CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
 # GitHub (one more activity), returns it in its result and leaves it on the hotfix PR as one comment.
 CHANGE_RECORD = "change-record"
 
+# 12 (round 3, issue #12 item 6): at each human wait and at the end, a chat notification (an activity
+# started without waiting for it, workflows/notify.py) when the worker's preflight said it has chat
+# targets. Only such hotfixes ask for this patch, so a hotfix without notifications has no marker.
+NOTIFY_AT_WAITS = "notify-at-waits"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -70,6 +75,7 @@ ALL = (
     CHECKS_OF_THE_PR_BEFORE_MERGE,
     STATUS_IN_MEMO,
     CHANGE_RECORD,
+    NOTIFY_AT_WAITS,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

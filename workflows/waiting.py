@@ -27,7 +27,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflows import telemetry
-from workflows.payloads import Payloads
+from workflows.notify import Notifying
 from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
 
 with workflow.unsafe.imports_passed_through():
@@ -99,7 +99,7 @@ def non_retryable(err: ActivityError) -> ApplicationError | None:
     return None
 
 
-class Waiting(Payloads):
+class Waiting(Notifying):
     """The waiting machinery, mixed into HotfixWorkflow; it owns the human-input state."""
 
     _request: HotfixRequest
@@ -114,11 +114,13 @@ class Waiting(Payloads):
         self._next_reminder: datetime | None = None
         # The PR reminded on by every wait once it exists (EVERY_WAIT_NAMED); None before it.
         self._standing_pr: int | None = None
+        self._init_notifying()
 
     # ---- status shown to people ---------------------------------------------------------------
 
-    def _await_who(self, what: str, who: list[str]) -> None:
+    def _await_who(self, what: str, who: list[str], event: str | None = None) -> None:
         self._status.awaiting, self._status.awaiting_who = what, list(who)
+        self._announce(event)  # people are told as the wait begins (workflows/notify.py)
         self._publish()
 
     def _set_step(self, step: Step) -> None:
@@ -131,6 +133,8 @@ class Waiting(Payloads):
         else:
             self._status.awaiting, self._status.awaiting_who = None, []
         self._status.step = step
+        if step.terminal:
+            self._ended(step)
         workflow.upsert_search_attributes([search_attributes.STEP.value_set(step.value)])
         self._publish()
 
@@ -173,6 +177,7 @@ class Waiting(Payloads):
         self, condition: Callable[[], bool], *, deadline: datetime | None, what: str = "a human"
     ) -> None:
         """Wait for `condition`, an abort, or the deadline; post reminders on the PR meanwhile."""
+        self._wait_begins(deadline)
         self._publish()
         while True:
             if self._abort is not None:
@@ -413,7 +418,9 @@ class Waiting(Payloads):
         previous = (self._status.awaiting, list(self._status.awaiting_who))
         telemetry.blocked(self._status.step)
         self._status.message = f"blocked: {cause.message}"
-        self._await_who("a human to fix the problem, then the recheck signal", [self._request.requested_by])
+        self._await_who(
+            "a human to fix the problem, then the recheck signal", [self._request.requested_by], "blocked"
+        )
         await self._signal_after(
             "nudge",
             self._received["nudge"],

@@ -29,6 +29,7 @@ from hotfix.models.lane import (
     WatchLaneInput,
     WatchLaneResult,
 )
+from hotfix.models.notify import NotifyInput, NotifyResult
 from hotfix.models.preflight import PreflightCheck, PreflightInput, PreflightResult, RepoInput
 from hotfix.models.process import HotfixRequest, ProcessSettings
 from hotfix.models.pulls import (
@@ -102,6 +103,8 @@ __all__ = [
     "LaneState",
     "MergeInput",
     "MergeResult",
+    "NotifyInput",
+    "NotifyResult",
     "OpenPullRequestInput",
     "PreflightCheck",
     "PreflightInput",

@@ -40,3 +40,6 @@ class PreflightResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     # The environment refuses an approval by whoever triggered the run.
     prevent_self_review: bool = False
+    # The worker has chat targets (HOTFIX_NOTIFY_URLS): the hotfix tells people at each wait. Only
+    # whether, never where (the URLs carry tokens and stay in the worker).
+    notify: bool = False

@@ -111,6 +111,7 @@ async def hotfix_worker(
         dispatch_lookup_interval=0.2,
         request_limit=timedelta(seconds=4),
         safety_net=settings.poll_safety_net,
+        notify=bool(settings.notify_targets),
     )
     async with build_worker(env.client, settings, github, task_queue, activities=activities):
         # Under load the worker's first poll can reach the server after the test's first command,

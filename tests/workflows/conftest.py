@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.lane import LaneActivities
 from hotfix import naming
 from hotfix.models import HotfixRequest, HotfixStatus, ProcessSettings, Step
+from local.environments import time_skipping_server
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
@@ -83,6 +84,15 @@ class Harness:
                 return status
             await asyncio.sleep(0.025)
         raise AssertionError(f"never reached {step}: last status {status}")
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test module. Under load the test server now and then stops
+    skipping time after a workflow task it refused ("invalid history builder state"); a server per
+    module keeps that from failing the other modules' tests too (test_lane did, behind test_notify)."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 @pytest_asyncio.fixture

@@ -36,6 +36,8 @@ from hotfix.models import (
     FindBaseResult,
     MergeInput,
     MergeResult,
+    NotifyInput,
+    NotifyResult,
     OpenPullRequestInput,
     PreflightCheck,
     PreflightInput,
@@ -107,6 +109,11 @@ class FakeGitHub:
         self.refuse: set[str] = set()  # activity names that fail for good until removed
         self.unknown_refs: set[str] = set()  # names and shas GitHub knows no commit of
         self.deploy_reviewers = ["prod-reviewer-1", "prod-reviewer-2"]
+        # Chat notifications: whether the worker has targets (preflight says so), and what the notify
+        # double was asked, every attempt (`notify_failures`: attempts that fail before one succeeds).
+        self.notify = False
+        self.notifications: list[NotifyInput] = []
+        self.notify_failures = 0
 
     # -- what humans (and CI) do -----------------------------------------------------------
 
@@ -188,8 +195,19 @@ class FakeActivities:
                 )
             )
         return PreflightResult(
-            default_branch=self.gh.default_branch, checks=checks, reviewers=self.gh.deploy_reviewers
+            default_branch=self.gh.default_branch,
+            checks=checks,
+            reviewers=self.gh.deploy_reviewers,
+            notify=self.gh.notify,
         )
+
+    @activity.defn
+    async def notify(self, input: NotifyInput) -> NotifyResult:
+        self.gh.notifications.append(input)
+        if self.gh.notify_failures:
+            self.gh.notify_failures -= 1
+            raise ApplicationError("the chat answered 502", type="NotificationFailed")
+        return NotifyResult(sent=1)
 
     @activity.defn
     async def find_base(self, input: FindBaseInput) -> FindBaseResult:

@@ -122,6 +122,14 @@ async def lane_watch(h: Harness) -> WorkflowHandle:
     return second
 
 
+async def notifying(h: Harness) -> WorkflowHandle:
+    h.gh.notify = True
+    try:
+        return await happy_path(h, description="notified")
+    finally:
+        h.gh.notify = False
+
+
 # happy_path and abort were recorded before the patches and replay their old branches; keep them.
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
@@ -142,6 +150,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "status_in_memo": partial(happy_path, description="status in memo"),
     # Recorded after `change-record`: the happy path ending with its change record.
     "change_record": partial(happy_path, description="change record"),
+    # Recorded after `notify-at-waits`: a worker with chat targets, a message at each wait and the end.
+    "notify": notifying,
 }
 
 

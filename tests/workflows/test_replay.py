@@ -22,7 +22,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # The patch markers each recorded history carries: the ones recorded before a patch replay its old
 # branch, the later ones its new branch (see workflows/versions.py).
 # The histories recorded before `change-record` carry every patch but that one and those they list.
-BEFORE_RECORD = set(versions.ALL) - {versions.CHANGE_RECORD}
+# (and before `notify-at-waits`, whose marker only a hotfix with chat targets records).
+BEFORE_RECORD = set(versions.ALL) - {versions.CHANGE_RECORD, versions.NOTIFY_AT_WAITS}
 PATCHES: dict[str, set[str]] = {
     "happy_path": set(),
     "abort": set(),
@@ -69,7 +70,14 @@ PATCHES: dict[str, set[str]] = {
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
     },
     "change_record": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE},
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.NOTIFY_AT_WAITS,
+    },
+    # Recorded before `change-record`, by a worker with chat targets.
+    "notify": set(versions.ALL)
+    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.CHANGE_RECORD},
 }
 
 
