@@ -55,6 +55,11 @@ HEARTBEATS_NOTICE_A_DEAD_WORKER = "heartbeats-notice-a-dead-worker"
 # runs, besides the push's) must have passed on its head, by step 4's rules.
 CHECKS_OF_THE_PR_BEFORE_MERGE = "checks-of-the-pr-before-merge"
 
+# 11 (round 4, issue #12 item 5): a back-merge PR GitHub cannot merge (`mergeable: false`, a conflict)
+# is said so in the status, commented on once with the files changed on both sides, labelled, and its
+# requester asked to review (one activity); the hotfix keeps waiting for a human to resolve it.
+BACK_MERGE_CONFLICTS = "back-merge-conflicts"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -65,6 +70,7 @@ ALL = (
     HEARTBEATS_NOTICE_A_DEAD_WORKER,
     CHECKS_OF_THE_PR_BEFORE_MERGE,
     STATUS_IN_MEMO,
+    BACK_MERGE_CONFLICTS,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

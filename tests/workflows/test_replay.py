@@ -21,6 +21,8 @@ from workflows.lane import LaneWorkflow
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # The patch markers each recorded history carries: the ones recorded before a patch replay its old
 # branch, the later ones its new branch (see workflows/versions.py).
+# What every hotfix patch but the newest is: the histories recorded before it lack it.
+BEFORE_CONFLICTS = set(versions.ALL) - {versions.BACK_MERGE_CONFLICTS}
 PATCHES: dict[str, set[str]] = {
     "happy_path": set(),
     "abort": set(),
@@ -36,7 +38,7 @@ PATCHES: dict[str, set[str]] = {
         versions.REVIEWED_COMMIT_ONLY,
         versions.REQUIRED_CHECKS_FROM_RULES,
     },
-    "every_wait": set(versions.ALL)
+    "every_wait": BEFORE_CONFLICTS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
@@ -50,21 +52,27 @@ PATCHES: dict[str, set[str]] = {
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.REVIEWED_COMMIT_ONLY,
     },
-    "dead_worker": set(versions.ALL)
+    "dead_worker": BEFORE_CONFLICTS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
         versions.STATUS_IN_MEMO,
     },
-    "pr_checks": set(versions.ALL)
+    "pr_checks": BEFORE_CONFLICTS
     - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.STATUS_IN_MEMO},
-    "status_in_memo": set(versions.ALL)
+    "status_in_memo": BEFORE_CONFLICTS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
+    },
+    # A back-merge PR in conflict, reported once, resolved by a human, then merged by hand.
+    "back_merge_conflict": set(versions.ALL)
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
     },
 }
 

@@ -1,0 +1,75 @@
+"""A back-merge PR GitHub cannot merge (#12 item 5): said so, reported on the PR once, and waited on
+until a human resolves it on GitHub; the hotfix never resolves a conflict itself."""
+
+from __future__ import annotations
+
+from temporalio.client import WorkflowHandle
+
+from hotfix.models import HotfixStatus, RecheckSignal, Step
+from tests.workflows.conftest import Harness
+from tests.workflows.test_hotfix import drive_to_deploy_approval
+from workflows.hotfix import HotfixWorkflow
+
+
+async def at_back_merge(h: Harness) -> tuple[WorkflowHandle, int]:
+    handle = await h.start()
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.BACK_MERGE, lambda s: s.back_merge_pull_request is not None)
+    assert status.back_merge_pull_request is not None
+    return handle, status.back_merge_pull_request.number
+
+
+async def nudge(h: Harness, handle: WorkflowHandle) -> None:
+    """A recheck, and time for the workflow to settle (see Harness.reach)."""
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.BACK_MERGE)
+
+
+def in_conflict(status: HotfixStatus) -> bool:
+    return "conflicts" in (status.awaiting or "")
+
+
+async def test_a_conflicting_back_merge_is_reported_once_and_waited_on(harness: Harness) -> None:
+    h = harness
+    handle, number = await at_back_merge(h)
+    h.gh.conflict(number, "app.py", "VERSION")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.BACK_MERGE, in_conflict)
+    # Who and what the hotfix waits for, in the status (and so in the UI's details).
+    assert status.awaiting_who == ["dev-1"]
+    assert "app.py, VERSION" in (status.message or "") and "resolve" in (status.message or "")
+    pr = h.gh.prs[number]
+    assert pr.labels == ["hotfix-conflict"] and "dev-1" in pr.requested
+    assert h.gh.comments == [(number, "conflicts: app.py, VERSION @dev-1")]
+    # Looking again, as often as anyone nudges, reports nothing twice and touches no branch.
+    for _ in range(3):
+        await nudge(h, handle)
+    assert h.gh.calls.count("report_conflict") == 1
+    assert "merge_pull_request" not in h.gh.calls[h.gh.calls.index("report_conflict") :]
+    # A human resolves it on GitHub: the wait goes back to the merge, then ends with it.
+    h.gh.resolve_conflict(number)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.BACK_MERGE, lambda s: "no longer conflicts" in (s.message or ""))
+    assert status.awaiting == f"back-merge PR #{number} into develop to be merged"
+    h.gh.merge_by_hand(number)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    result = await handle.result()
+    assert result.status.step == Step.DONE
+    assert h.gh.calls.count("report_conflict") == 1
+
+
+async def test_unknown_mergeability_is_not_a_conflict(harness: Harness) -> None:
+    """GitHub's `mergeable: null` (still computing) on the first look is no reason to report."""
+    h = harness
+    handle, number = await at_back_merge(h)
+    h.gh.prs[number].computing = 1
+    await nudge(h, handle)
+    await nudge(h, handle)
+    h.gh.merge_by_hand(number)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    result = await handle.result()
+    assert result.status.step == Step.DONE
+    assert "report_conflict" not in h.gh.calls and h.gh.prs[number].labels == []
