@@ -93,6 +93,7 @@ def test_pushing_the_head_into_the_base_by_hand_merges_the_pr(sandbox: SandboxHa
     edit(repo, "side", "# the side's README\n")
     number = repo.create_pull(base="target", head="side", title="Side").number
     merge = repo.merge("target", "side", "merged by hand")
+    assert merge is not None
     pull = repo.get_pull(number)
     assert pull.merged and pull.state == "closed" and pull.merged_by.login == seed.DEV
     assert pull.merge_commit_sha == merge.sha
