@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from temporalio.client import WorkflowHandle
 
-from hotfix.models import HotfixStatus, RecheckSignal, Step
+from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, RecheckSignal, Step
 from tests.workflows.conftest import Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval
 from workflows.hotfix import HotfixWorkflow
@@ -73,3 +73,27 @@ async def test_unknown_mergeability_is_not_a_conflict(harness: Harness) -> None:
     result = await handle.result()
     assert result.status.step == Step.DONE
     assert "report_conflict" not in h.gh.calls and h.gh.prs[number].labels == []
+
+
+async def test_a_refused_merge_of_a_conflicting_hotfix_pr_is_a_wait_not_a_failure(harness: Harness) -> None:
+    """GitHub refuses to merge a PR with conflicts (405 "Pull Request is not mergeable"): the hotfix
+    says so and waits for a human, then merges once the conflict is gone."""
+    h = harness
+    handle = await h.start()
+    status = await h.reach(handle, Step.CHANGES)
+    h.gh.commit(status.work_branch)
+    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
+    status = await h.reach(handle, Step.APPROVAL)
+    assert status.pull_request is not None
+    number = status.pull_request.number
+    h.gh.conflict(number, "app.py")
+    h.gh.review(number, "prod-reviewer-1", "APPROVED")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.APPROVAL, lambda s: "not mergeable" in (s.message or ""))
+    assert status.merged_sha is None
+    # Someone resolves it without a new commit on the PR's head (e.g. the prod branch is reset).
+    h.gh.prs[number].conflicts = []
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.DEPLOY_APPROVAL, lambda s: s.merged_sha is not None)
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over", by="dev-1"))
+    await handle.result()
