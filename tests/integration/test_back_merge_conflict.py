@@ -46,7 +46,7 @@ async def test_a_conflicting_back_merge_is_reported_once_and_waits_for_a_human(
 
     # Nudged and polled a while longer, the hotfix reports nothing twice and resolves nothing.
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(0.6)  # a few polls (0.2 s apart)
     pr = pull(sandbox, back)
     comments = [c.body for c in pr.get_issue_comments() if "cannot be merged" in c.body]
     assert len(comments) == 1 and f"- `{FIX_PATH}`" in comments[0] and f"@{DEV[0]}" in comments[0]
