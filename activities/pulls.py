@@ -9,12 +9,14 @@ from temporalio import activity
 
 from activities.github import errors
 from activities.github.comments import CommentsOnGitHub
-from activities.github.rest import RepoApi
+from activities.github.rest import RepoApi, qref
 from activities.github.threads import in_github_thread
 from activities.log import logger
 from hotfix.models import (
     CommentInput,
     CommentResult,
+    ConflictInput,
+    ConflictResult,
     MergeInput,
     MergeResult,
     OpenPullRequestInput,
@@ -24,6 +26,48 @@ from hotfix.models import (
 
 def _log() -> Any:
     return logger("activities.pulls")
+
+
+# The conflict label's look when the hotfix creates it (GitHub's own red for "needs attention").
+CONFLICT_LABEL_COLOR = "d73a4a"
+CONFLICT_LABEL_DESCRIPTION = "The hotfix's back-merge has conflicts a human must resolve"
+
+
+def conflict_comment(input: ConflictInput, merge_base: str, files: list[str]) -> str:
+    """The one comment on a PR that cannot be merged: where, and what a human does about it."""
+    where = (
+        "\n".join(f"- `{name}`" for name in files)
+        or "- (GitHub's compare shows no file changed on both sides)"
+    )
+    return (
+        f"⚠️ This back-merge cannot be merged: `{input.head}` conflicts with `{input.base}`. The hotfix "
+        "workflow never resolves a conflict itself; it waits until this PR is merged.\n\n"
+        f"Files changed on both sides since their merge base `{merge_base[:12]}`:\n{where}\n\n"
+        f"@{input.requester}, please resolve it on GitHub: merge `{input.base}` into `{input.head}` "
+        "(the *Resolve conflicts* button, or `git merge` and push), then merge this PR; or merge "
+        f"`{input.head}` into `{input.base}` by hand. The hotfix then finishes."
+    )
+
+
+def changed_on_both_sides(ahead: dict[str, Any], behind: dict[str, Any]) -> list[str]:
+    """The paths both compares (`base...head` and `head...base`) changed, to different contents.
+
+    A file both sides changed alike (same blob) merges cleanly; git merges line by line, so a path
+    on this list may still merge, but every conflict is on it. GitHub's compare lists at most 300
+    files per side.
+    """
+
+    def changed(diff: dict[str, Any]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for item in diff.get("files") or []:
+            sha = None if item.get("status") == "removed" else item.get("sha")
+            for name in (item.get("filename"), item.get("previous_filename")):
+                if name:
+                    out[str(name)] = sha
+        return out
+
+    ours, theirs = changed(ahead), changed(behind)
+    return sorted(name for name in ours.keys() & theirs.keys() if ours[name] != theirs[name])
 
 
 class PullRequestActivities(CommentsOnGitHub):
@@ -62,11 +106,11 @@ class PullRequestActivities(CommentsOnGitHub):
             missing=f"check that {input.head} has commits that {input.base} lacks",
         )
 
-    def _request_reviewers(self, api: RepoApi, number: int, reviewers: list[str]) -> None:
+    def _request_reviewers(self, api: RepoApi, number: int, reviewers: list[str]) -> bool:
         """Ask `reviewers` (logins, `org/team`) to review; asking again is harmless. GitHub refuses
         people who are not collaborators (422): that is logged, not fatal, the PR stays open."""
         if not reviewers:
-            return
+            return True
         users = [r for r in reviewers if "/" not in r]
         teams = [r.split("/", 1)[1] for r in reviewers if "/" in r]
         reply = api.call(
@@ -81,6 +125,7 @@ class PullRequestActivities(CommentsOnGitHub):
             _log().warning(
                 "reviewers not requested", number=number, reviewers=reviewers, reason=reply.message
             )
+        return reply.ok
 
     def _find_open_pull(self, api: RepoApi, head: str, base: str) -> PullRequestRef | None:
         for pull in api.pages(
@@ -145,3 +190,57 @@ class PullRequestActivities(CommentsOnGitHub):
         """
         api = self._api(input.repository)
         return CommentResult(comment_id=self._comment_once(api, input.number, input.body))
+
+    @activity.defn
+    @in_github_thread
+    def report_conflict(self, input: ConflictInput) -> ConflictResult:
+        """PR #number conflicts with its base: comment once with the files changed on both sides,
+        label it, and ask the requester to review. Each write finds an earlier attempt's: the comment
+        is looked for by its text first, and adding a label or a reviewer twice changes nothing. The
+        label and the review request are a help, not a need: GitHub refusing them is logged."""
+        api = self._api(input.repository)
+        ahead = api.json(
+            "GET",
+            f"/compare/{qref(input.base)}...{qref(input.head)}",
+            what=f"compare {input.base}...{input.head}",
+        )
+        behind = api.json(
+            "GET",
+            f"/compare/{qref(input.head)}...{qref(input.base)}",
+            what=f"compare {input.head}...{input.base}",
+        )
+        files = changed_on_both_sides(ahead, behind)
+        merge_base = str((ahead.get("merge_base_commit") or {}).get("sha") or "")
+        body = conflict_comment(input, merge_base, files)
+        comment_id = self._comment_once(api, input.number, body, look=True)
+        labelled = self._label(api, input.number, input.label)
+        requested = self._request_reviewers(api, input.number, [input.requester])
+        _log().info("conflict reported", number=input.number, files=files, labelled=labelled)
+        return ConflictResult(
+            files=files, comment_id=comment_id, labelled=labelled, reviewer_requested=requested
+        )
+
+    def _label(self, api: RepoApi, number: int, name: str) -> bool:
+        """Label #number `name`, made first with its colour if the repository lacks it (GitHub makes a
+        missing label when adding it, but grey, and its REST description does not promise it)."""
+        made = api.call(
+            "POST",
+            "/labels",
+            what=f"create label {name}",
+            permission="issues:write",  # or pull_requests:write
+            body={"name": name, "color": CONFLICT_LABEL_COLOR, "description": CONFLICT_LABEL_DESCRIPTION},
+            expect=(403, 404, 422),  # 422: it exists already
+        )
+        if made.status in (403, 404):
+            _log().warning("label not created", label=name, reason=made.message)
+        added = api.call(
+            "POST",
+            f"/issues/{number}/labels",
+            what=f"label #{number} {name}",
+            permission="pull_requests:write",
+            body={"labels": [name]},
+            expect=(403, 404, 422),
+        )
+        if not added.ok:
+            _log().warning("not labelled", number=number, label=name, reason=added.message)
+        return added.ok

@@ -62,6 +62,7 @@ def github_activities(
         pulls.open_pull_request,
         pulls.merge_pull_request,
         pulls.comment,
+        pulls.report_conflict,
         deploy.dispatch_deploy,
         deploy.rerun_failed_jobs,
         rules.branch_rules,

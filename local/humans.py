@@ -49,7 +49,7 @@ class Humans:
         github = Github(base_url=self.github_url, auth=Auth.Token(token), retry=None)
         return github.get_repo(self.repository)
 
-    def _call(self, verb: str, path: str, body: dict[str, Any], *, token: str = DEV[1]) -> Any:
+    def _call(self, verb: str, path: str, body: dict[str, Any] | None = None, *, token: str = DEV[1]) -> Any:
         """A request under the repository as the person whose token it is (dev-1 unless said)."""
         repo = self._repo(token)
         _, data = repo.requester.requestJsonAndCheck(verb, f"{repo.url}{path}", input=body)
@@ -94,6 +94,29 @@ class Humans:
         """dev-1 merges `head` into `base` by hand (`POST /merges`); returns the merge commit sha."""
         data = self._call("POST", "/merges", {"base": base, "head": head})
         return str((data or {}).get("sha") or "")
+
+    def resolve_by_hand(self, base: str, head: str, path: str, content: str) -> str:
+        """dev-1 merges `head` into `base` on their machine, resolves the conflict in `path` to
+        `content` and pushes `base` (through the git data API: the merge commit, then the ref);
+        GitHub then shows a PR `head -> base` as merged. Returns the merge commit's sha."""
+        base_sha = self._call("GET", f"/git/ref/heads/{base}")["object"]["sha"]
+        head_sha = self._call("GET", f"/git/ref/heads/{head}")["object"]["sha"]
+        base_tree = self._call("GET", f"/git/commits/{base_sha}")["tree"]["sha"]
+        tree = self._call(
+            "POST",
+            "/git/trees",
+            {
+                "base_tree": base_tree,
+                "tree": [{"path": path, "mode": "100644", "type": "blob", "content": content}],
+            },
+        )
+        merge = self._call(
+            "POST",
+            "/git/commits",
+            {"message": f"Merge {head} into {base}", "tree": tree["sha"], "parents": [base_sha, head_sha]},
+        )
+        self._call("PATCH", f"/git/refs/heads/{base}", {"sha": merge["sha"]})
+        return str(merge["sha"])
 
     def dispatch_by_hand(self, ref: str, workflow: str = "deploy.yml") -> None:
         """dev-1 presses "Run workflow" on `ref`, as the runbook's step 7 did by hand."""

@@ -9,7 +9,7 @@ from functools import partial
 
 from temporalio import workflow
 
-from workflows.versions import REVIEWED_COMMIT_ONLY
+from workflows.versions import BACK_MERGE_CONFLICTS, REVIEWED_COMMIT_ONLY
 from workflows.waiting import LOOK_AGAIN, LookAgain, Stop, Waiting
 
 with workflow.unsafe.imports_passed_through():
@@ -19,12 +19,18 @@ with workflow.unsafe.imports_passed_through():
     from hotfix import render
     from hotfix.models import (
         CompareInput,
+        ConflictInput,
         OpenPullRequestInput,
+        PullRequestRef,
         ReviewObservation,
         ReviewState,
         Step,
         WaitReviewInput,
     )
+
+
+# The label a back-merge PR with conflicts gets (made if the repository lacks it).
+CONFLICT_LABEL = "hotfix-conflict"
 
 
 class BackMergeStep(Waiting):
@@ -50,6 +56,10 @@ class BackMergeStep(Waiting):
             ),
         )
         self._status.back_merge_pull_request = pr
+        # The PR whose conflict was reported (once per PR), and whether it is in conflict now.
+        self._conflict_reported: int | None = None
+        self._in_conflict = False
+        self._conflict_files: list[str] = []
         self._remind_on(pr.number)
         self._await_who(
             f"back-merge PR #{pr.number} into {target} to be merged", [self._request.requested_by]
@@ -107,7 +117,45 @@ class BackMergeStep(Waiting):
                 f"back-merge PR #{pr.number} now targets {review.base_ref}, not {target}: set it back, or "
                 f"the next release of {target} would undo the hotfix"
             )
+        elif workflow.patched(BACK_MERGE_CONFLICTS):
+            await self._show_conflict(target, pr, review)
         return None
+
+    async def _show_conflict(self, target: str, pr: PullRequestRef, review: ReviewObservation) -> None:
+        """A PR GitHub cannot merge waits for a human to resolve it (never resolved here): the status
+        says so, and the PR gets one comment with the files changed on both sides, the conflict
+        label and its requester asked to review. `mergeable` None (GitHub computing) changes nothing."""
+        if review.mergeable is False:
+            if self._conflict_reported != pr.number:
+                report = await self._act(
+                    PullRequestActivities.report_conflict,
+                    ConflictInput(
+                        repository=self._request.repository,
+                        number=pr.number,
+                        base=target,
+                        head=self._status.prod_branch,
+                        requester=self._request.requested_by,
+                        label=CONFLICT_LABEL,
+                    ),
+                )
+                self._conflict_reported, self._conflict_files = pr.number, report.files
+            self._in_conflict = True
+            files = ", ".join(self._conflict_files) or "files the compare does not show"
+            self._status.message = (
+                f"back-merge PR #{pr.number} has merge conflicts with {target} (changed on both sides: "
+                f"{files}): resolve them on GitHub, by merging {target} into {self._status.prod_branch} "
+                "or merging the PR by hand; the hotfix waits"
+            )
+            self._await_who(
+                f"the conflicts of back-merge PR #{pr.number} with {target} to be resolved",
+                [self._request.requested_by],
+            )
+        elif review.mergeable and self._in_conflict:
+            self._in_conflict = False
+            self._status.message = f"back-merge PR #{pr.number} no longer conflicts with {target}"
+            self._await_who(
+                f"back-merge PR #{pr.number} into {target} to be merged", [self._request.requested_by]
+            )
 
     def _deployed(self) -> str:
         return self._status.deployed_sha or self._status.merged_sha or ""

@@ -64,6 +64,11 @@ CHANGE_RECORD = "change-record"
 # targets. Only such hotfixes ask for this patch, so a hotfix without notifications has no marker.
 NOTIFY_AT_WAITS = "notify-at-waits"
 
+# 13 (round 3, issue #12 item 5): a back-merge PR GitHub cannot merge (`mergeable: false`, a conflict)
+# is said so in the status, commented on once with the files changed on both sides, labelled, and its
+# requester asked to review (one activity); the hotfix keeps waiting for a human to resolve it.
+BACK_MERGE_CONFLICTS = "back-merge-conflicts"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -76,6 +81,7 @@ ALL = (
     STATUS_IN_MEMO,
     CHANGE_RECORD,
     NOTIFY_AT_WAITS,
+    BACK_MERGE_CONFLICTS,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

@@ -109,4 +109,24 @@ class CommentResult(BaseModel):
     comment_id: int
 
 
+class ConflictInput(BaseModel):
+    """A PR `head -> base` that GitHub cannot merge (`mergeable: false`, `mergeable_state: dirty`)."""
+
+    repository: str
+    number: int
+    base: str
+    head: str
+    # Asked to review, and named in the comment: who resolves it (the hotfix's requester).
+    requester: str
+    label: str = "hotfix-conflict"
+
+
+class ConflictResult(BaseModel):
+    # Files changed on both sides since their merge base, differently: where the conflicts are.
+    files: list[str] = Field(default_factory=list)
+    comment_id: int
+    labelled: bool = True
+    reviewer_requested: bool = True
+
+
 WaitReviewInput.model_rebuild()

@@ -12,6 +12,7 @@ from sandbox.api import (  # noqa: F401 - each module adds its routes to sandbox
     deployments,
     git_data,
     hooks,
+    labels,
     meta,
     pending_deployments,
     pulls,

@@ -34,6 +34,7 @@ NEEDS: list[tuple[str, re.Pattern[str], str]] = [
         ("PUT", R + r"/pulls/\{pull_number\}/merge", "contents"),
         (".*", R + r"/pulls.*", "pull_requests"),
         (".*", R + r"/issues.*", "issues"),
+        (".*", R + r"/labels.*", "issues"),
         ("POST", R + r"/actions/runs/\{run_id\}/pending_deployments", "deployments"),
         (".*", R + r"/actions/permissions.*", "administration"),
         (".*", R + r"/actions.*", "actions"),

@@ -338,7 +338,7 @@ def merge(
         sha = git.create_commit(tree, [pr["base_sha"]], full, me, identity.github_sig())
     else:
         sha = _rebase(sb, repo, pr)
-    refs.set_branch(sb, repo, pr["base"], sha, str(user["login"]))
+    refs.set_branch(sb, repo, pr["base"], sha, str(user["login"]), merging=pr["number"])
     now = time.time()
     pr.update(
         state="closed",

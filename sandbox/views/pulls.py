@@ -5,6 +5,7 @@ from __future__ import annotations
 from sandbox.state import Record, Store, iso
 from sandbox.views import Urls, node_id
 from sandbox.views.checks import performed_via
+from sandbox.views.labels import of_pull
 from sandbox.views.repos import repository
 from sandbox.views.users import owner_of, simple_user, team
 
@@ -45,7 +46,7 @@ def pull_request(u: Urls, store: Store, repo: Record, pr: Record, extra: Record 
         "title": pr["title"],
         "user": simple_user(u, store.user(pr["user"])),
         "body": pr.get("body"),
-        "labels": [],
+        "labels": of_pull(u, repo, pr),
         "milestone": None,
         "active_lock_reason": None,
         "created_at": iso(pr["created_at"]),

@@ -54,6 +54,11 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}"),
     ("post", "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"),
     ("post", "/repos/{owner}/{repo}/hooks/{hook_id}/pings"),
+    # Labels (a back-merge PR that conflicts is labelled).
+    ("get", "/repos/{owner}/{repo}/labels"),
+    ("post", "/repos/{owner}/{repo}/labels"),
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
 ]
 
 

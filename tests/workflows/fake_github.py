@@ -29,6 +29,8 @@ from hotfix.models import (
     CommentResult,
     CompareInput,
     CompareResult,
+    ConflictInput,
+    ConflictResult,
     CreateBranchInput,
     CreateBranchResult,
     DispatchInput,
@@ -75,6 +77,11 @@ class FakePR:
     requested: list[str] = field(default_factory=list)
     # user -> (state, the commit the review was given on): an approval is of one commit, as on GitHub.
     reviews: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Files both sides changed since the merge base: GitHub shows `mergeable: false` while any.
+    conflicts: list[str] = field(default_factory=list)
+    # GitHub is computing mergeability (`mergeable: null`) for this many more looks.
+    computing: int = 0
+    labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +107,7 @@ class FakeGitHub:
         self.prs: dict[int, FakePR] = {}
         self.runs: dict[int, FakeRun] = {}
         self.comments: list[tuple[int, str]] = []
+        self.conflict_reports: list[ConflictInput] = []
         self.required_approvals = 1  # what the prod branch's rules ask
         self.cleanups: list[CleanupInput] = []
         self.calls: list[str] = []
@@ -130,6 +138,22 @@ class FakeGitHub:
     def merge_by_hand(self, number: int) -> None:
         pr = self.prs[number]
         self._merge(pr)
+
+    def conflict(self, number: int, *files: str) -> None:
+        """The target branch got changes to `files` that the PR's head changed too; GitHub computes
+        mergeability for a look first (`mergeable: null`)."""
+        pr = self.prs[number]
+        pr.conflicts, pr.computing = list(files), 1
+
+    def resolve_conflict(self, number: int) -> None:
+        """A human pushes a merge of the target into the PR's head branch, resolving the conflicts."""
+        pr = self.prs[number]
+        sha = f"resolve-{pr.number}-{next(self._ids)}"
+        self.ancestors[sha] = (
+            self.ancestors[self.branches[pr.base]] | self.ancestors[self.branches[pr.head]] | {sha}
+        )
+        self.branches[pr.head] = sha
+        pr.conflicts, pr.computing = [], 1
 
     def close(self, number: int) -> None:
         self.prs[number].state = "closed"
@@ -268,6 +292,8 @@ class FakeActivities:
             return MergeResult(merged=True, sha=pr.merge_sha)
         if self.gh.branches[pr.head] != input.sha:
             return MergeResult(merged=False, message="Head branch was modified")
+        if pr.conflicts:
+            return MergeResult(merged=False, message="Pull Request is not mergeable")
         return MergeResult(merged=True, sha=self.gh._merge(pr))
 
     @activity.defn
@@ -297,6 +323,20 @@ class FakeActivities:
         self._called("comment")
         self.gh.comments.append((input.number, input.body))
         return CommentResult(comment_id=len(self.gh.comments))
+
+    @activity.defn
+    async def report_conflict(self, input: ConflictInput) -> ConflictResult:
+        self._called("report_conflict")
+        self.gh.conflict_reports.append(input)
+        pr = self.gh.prs[input.number]
+        body = f"conflicts: {', '.join(pr.conflicts)} @{input.requester}"
+        if (input.number, body) not in self.gh.comments:  # as the real one: the comment once
+            self.gh.comments.append((input.number, body))
+        if input.label not in pr.labels:
+            pr.labels.append(input.label)
+        if input.requester not in pr.requested:
+            pr.requested.append(input.requester)
+        return ConflictResult(files=list(pr.conflicts), comment_id=len(self.gh.comments))
 
     @activity.defn
     async def cleanup(self, input: CleanupInput) -> CleanupResult:
@@ -342,9 +382,15 @@ class FakeActivities:
             if enough
             else ReviewState.PENDING
         )
+        mergeable: bool | None = not pr.conflicts
+        if pr.computing and pr.state == "open":
+            pr.computing -= 1
+            # As the real poll: null (still computing) repeats what was seen last.
+            mergeable = input.last.mergeable if input.last is not None else None
         seen = ReviewObservation(
             state=state,
             head_sha=head,
+            mergeable=mergeable if pr.state == "open" else None,
             requested_reviewers=list(pr.requested),
             approved_by=approved,
             changes_requested_by=changes,

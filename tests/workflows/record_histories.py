@@ -122,6 +122,26 @@ async def lane_watch(h: Harness) -> WorkflowHandle:
     return second
 
 
+async def back_merge_conflict(h: Harness) -> WorkflowHandle:
+    """The back-merge PR conflicts (`back-merge-conflicts`): reported once, resolved, merged by hand."""
+    handle = await h.start("back-merge conflict")
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    status = await h.reach(handle, Step.BACK_MERGE, lambda s: s.back_merge_pull_request is not None)
+    assert status.back_merge_pull_request is not None
+    number = status.back_merge_pull_request.number
+    h.gh.conflict(number, "app.py")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.BACK_MERGE, lambda s: "conflicts" in (s.awaiting or ""))
+    h.gh.resolve_conflict(number)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.BACK_MERGE, lambda s: "no longer conflicts" in (s.message or ""))
+    await finish_back_merge(h, handle)
+    return handle
+
+
 async def notifying(h: Harness) -> WorkflowHandle:
     h.gh.notify = True
     try:
@@ -152,6 +172,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "change_record": partial(happy_path, description="change record"),
     # Recorded after `notify-at-waits`: a worker with chat targets, a message at each wait and the end.
     "notify": notifying,
+    # Recorded after `back-merge-conflicts`: the back-merge PR conflicts, is reported, then resolved.
+    "back_merge_conflict": back_merge_conflict,
 }
 
 

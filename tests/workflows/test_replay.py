@@ -23,7 +23,11 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # branch, the later ones its new branch (see workflows/versions.py).
 # The histories recorded before `change-record` carry every patch but that one and those they list.
 # (and before `notify-at-waits`, whose marker only a hotfix with chat targets records).
-BEFORE_RECORD = set(versions.ALL) - {versions.CHANGE_RECORD, versions.NOTIFY_AT_WAITS}
+BEFORE_RECORD = set(versions.ALL) - {
+    versions.CHANGE_RECORD,
+    versions.NOTIFY_AT_WAITS,
+    versions.BACK_MERGE_CONFLICTS,
+}
 PATCHES: dict[str, set[str]] = {
     "happy_path": set(),
     "abort": set(),
@@ -74,10 +78,24 @@ PATCHES: dict[str, set[str]] = {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.NOTIFY_AT_WAITS,
+        versions.BACK_MERGE_CONFLICTS,
     },
     # Recorded before `change-record`, by a worker with chat targets.
     "notify": set(versions.ALL)
-    - {versions.FAILED_RUN_MAY_HAVE_DEPLOYED, versions.QUEUED_REJOINS_VANISHED_LANE, versions.CHANGE_RECORD},
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.CHANGE_RECORD,
+        versions.BACK_MERGE_CONFLICTS,
+    },
+    # Recorded before `change-record` and `notify-at-waits`: a back-merge conflict, resolved by hand.
+    "back_merge_conflict": set(versions.ALL)
+    - {
+        versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
+        versions.QUEUED_REJOINS_VANISHED_LANE,
+        versions.CHANGE_RECORD,
+        versions.NOTIFY_AT_WAITS,
+    },
 }
 
 
