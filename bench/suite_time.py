@@ -19,7 +19,8 @@ from common import ROOT, command_line, machine_note, table, write_section
 
 # What the Makefile's PYTEST_XDIST says (TEST_WORKERS ?= 4).
 XDIST = ["-n", "4", "--dist", "worksteal"]
-SUMMARY = re.compile(r"^=+ (.*(passed|failed|error|skipped|no tests ran).*) =+$")
+# pytest -q ends with "N passed in S s" (framed in "=" when something failed); log lines may follow it.
+SUMMARY = re.compile(r"^=* ?(\d+ (passed|failed|error|errors|skipped).* in [0-9.]+s.*?|no tests ran.*?) ?=*$")
 DURATION = re.compile(r"^\s*(\d+\.\d+)s (call|setup|teardown)\s+(\S.*)$")
 
 

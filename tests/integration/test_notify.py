@@ -61,6 +61,7 @@ async def test_a_whole_hotfix_tells_each_wait_once(
     assert all(f"**Temporal:** {UI}/namespaces/default/workflows/" in m["message"] for m in chat.messages)
 
 
+@pytest.mark.slow  # 13 s of retries waited out; make test keeps the whole hotfix told at each wait
 async def test_a_chat_that_is_down_never_holds_the_hotfix(
     local_env: WorkflowEnvironment,
     sandbox: Any,
