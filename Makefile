@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # The suite mostly waits (on servers, polls, retries), so four pytest-xdist workers share two cores well
-# (three used 57% of them). Work stealing: the default `load` scheduling hands out long runs of neighbouring tests, so one worker
+# (three used 57% of them, four 75%; five made timing-sensitive tests flaky). Work stealing: the default `load` scheduling hands out long runs of neighbouring tests, so one worker
 # was left with thirty integration tests (two minutes) while the other two sat idle.
 TEST_WORKERS ?= 4
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist worksteal

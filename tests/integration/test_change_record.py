@@ -84,6 +84,7 @@ async def test_a_pr_approved_by_the_fixs_author_is_flagged_in_the_record(
     assert f"self-approval: {DEV[0]} approved PR #{number} and authored a commit in it" in result.record.flags
 
 
+@pytest.mark.slow  # make test keeps the record of a whole hotfix and its comment
 async def test_the_record_comment_is_edited_in_place_when_read_again(
     local_env: WorkflowEnvironment, sandbox: Any, worker: None, task_queue: str, unique: str
 ) -> None:

@@ -74,6 +74,7 @@ def at_changes(port: int, more_than: float) -> float:
     return seen
 
 
+@pytest.mark.slow  # a worker process through a whole hotfix; make test keeps the blocked-hotfix metric
 async def test_the_worker_log_tells_the_hotfix_in_json_lines(
     local_env: WorkflowEnvironment,
     sandbox: Any,

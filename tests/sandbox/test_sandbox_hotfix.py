@@ -72,6 +72,14 @@ def test_whole_hotfix_through_pygithub(sandbox: SandboxHandle) -> None:
     reviewer_pr = sandbox.github(seed.REVIEWER_1_TOKEN).get_repo(seed.REPO).get_pull(pr.number)
     review = reviewer_pr.create_review(event="APPROVE", body="LGTM")
     assert review.state == "APPROVED" and review.commit_id == fix_sha
+
+    # The PR's own CI run (Actions' pull_request suite) is still pending for a moment after it was
+    # opened; until it ends GitHub says "unstable", then "clean".
+    def all_checks_done() -> object:
+        runs = list(repo.get_commit(fix_sha).get_check_runs())
+        return all(r.status == "completed" for r in runs) or None
+
+    wait_for(all_checks_done, "the PR's own checks complete")
     assert repo.get_pull(pr.number).mergeable_state == "clean"
     merged = repo.get_pull(pr.number).merge(sha=fix_sha, merge_method="merge")
     assert merged.merged is True
