@@ -72,11 +72,11 @@ def deliver_to(sandbox_url: str, receiver_url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def receiver(client: Client, port: int) -> AsyncIterator[str]:
-    """webhooks.py's app on this event loop (it shares the demo's Temporal client); its URL."""
+async def receiver(client: Client, port: int, secret: str = SECRET) -> AsyncIterator[str]:
+    """webhooks.py's app on this event loop (it shares the caller's Temporal client); its URL."""
     hotfixes = Hotfixes(client)
     config = uvicorn.Config(
-        make_app(SECRET.encode(), hotfixes.running, hotfixes.nudge),
+        make_app(secret.encode(), hotfixes.running, hotfixes.nudge),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -21,7 +21,8 @@ from workflows.hotfix import HotfixWorkflow
 pytestmark = pytest.mark.integration
 
 
-def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
+def cli(env: WorkflowEnvironment, task_queue: str, *args: str, **settings: str) -> Any:
+    """The CLI as a person runs it; `settings` are more HOTFIX_ variables (e.g. HOTFIX_POLL_INTERVAL)."""
     return invoke(
         list(args),
         {
@@ -29,6 +30,7 @@ def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
             "HOTFIX_TASK_QUEUE": task_queue,
             "USER": "dev-1",
             "HOTFIX_USER": "dev-1",
+            **settings,
         },
     )
 

@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from hotfix import search_attributes
 from hotfix.models import ChangesReadySignal, Step
 from local.humans import Humans, wait_for
-from tests.cli.support import invoke
 from tests.integration.conftest import REPO
+from tests.integration.test_bad_input import cli as person
 from workflows.hotfix import HotfixWorkflow
 
 pytestmark = pytest.mark.integration
@@ -23,16 +23,7 @@ pytestmark = pytest.mark.integration
 
 def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
     """The CLI as a person runs it, with polls as quick as the other integration tests' (0.2 s)."""
-    return invoke(
-        list(args),
-        {
-            "HOTFIX_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-            "HOTFIX_TASK_QUEUE": task_queue,
-            "HOTFIX_POLL_INTERVAL": "0.2",
-            "USER": "dev-1",
-            "HOTFIX_USER": "dev-1",
-        },
-    )
+    return person(env, task_queue, *args, HOTFIX_POLL_INTERVAL="0.2")
 
 
 def started_id(result: Any) -> str:

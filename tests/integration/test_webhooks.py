@@ -5,21 +5,19 @@ deliveries move a hotfix whose polls are minutes apart; with the receiver down, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, Step
+from local import app_mode
 from local.humans import Humans, play_happy_path, wait_for
 from receiver import verify
 from receiver.app import make_app
@@ -97,33 +95,12 @@ async def test_a_hotfix_whose_worker_is_down_is_matched_from_its_memo_without_a_
         await handle.terminate("test over")
 
 
-@contextlib.asynccontextmanager
-async def receiver(client: Any) -> AsyncIterator[str]:
+def receiver(client: Any) -> Any:
     """webhooks.py's app, served on this test's event loop (it shares the Temporal client); its URL."""
-    hotfixes = Hotfixes(client)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        make_app(SECRET, hotfixes.running, hotfixes.nudge),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):  # uvicorn says it started by a flag only
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "the receiver did not start"
-    try:
-        yield f"http://127.0.0.1:{port}/github/webhook"
-    finally:
-        server.should_exit = True
-        await task
+    return app_mode.receiver(client, port, SECRET.decode())
 
 
 def webhook_nudges(events: Any) -> list[str]:
