@@ -264,7 +264,8 @@ class RecordActivities(CommentsOnGitHub):
                 body={"body": body},
             )
             return mine
-        return self._comment_once(api, number, body, look=True)
+        # `_own` has just looked; a retry still waits out an earlier attempt's POST and looks again.
+        return self._comment_once(api, number, body)
 
 
 def _own(api: RepoApi, number: int) -> int | None:

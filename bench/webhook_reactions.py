@@ -83,37 +83,14 @@ class Sample:
     by_route: dict[str, int] = field(default_factory=dict)
 
 
-@contextlib.asynccontextmanager
-async def receiver(client: Any) -> AsyncIterator[str]:
-    import uvicorn
+def receiver(client: Any) -> Any:
+    """webhooks.py's app on this event loop, as the demo serves it; its URL."""
+    from local import app_mode
 
-    from receiver.app import make_app
-    from receiver.temporal import Hotfixes
-
-    hotfixes = Hotfixes(client)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            make_app(SECRET.encode(), hotfixes.running, hotfixes.nudge),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/github/webhook"
-    finally:
-        server.should_exit = True
-        await task
+    return app_mode.receiver(client, port, SECRET)
 
 
 @contextlib.asynccontextmanager

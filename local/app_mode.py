@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -122,17 +123,17 @@ def reactions(acts: list[tuple[datetime, str]], status: HotfixStatus) -> list[tu
     return out
 
 
-def webhook_nudges(history: Any) -> int:
-    """How many `recheck` signals the receiver sent the hotfix (their `by` says `webhook EVENT ...`)."""
-    count = 0
-    for event in history.events:
-        if event.HasField("workflow_execution_signaled_event_attributes"):
-            attrs = event.workflow_execution_signaled_event_attributes
-            if attrs.signal_name == "recheck" and b'"webhook ' in b"".join(
-                p.data for p in attrs.input.payloads
-            ):
-                count += 1
-    return count
+def webhook_nudges(events: Any) -> list[str]:
+    """The `by` of every recheck signal a webhook sent (`webhook EVENT DELIVERY`), from a history's events."""
+    out = []
+    for e in events:
+        if e.HasField("workflow_execution_signaled_event_attributes"):
+            attrs = e.workflow_execution_signaled_event_attributes
+            if attrs.signal_name == "recheck" and attrs.input.payloads:
+                by = json.loads(attrs.input.payloads[0].data).get("by") or ""
+                if by.startswith("webhook "):
+                    out.append(by)
+    return out
 
 
 def points(entries: list[dict[str, Any]]) -> tuple[int, int]:

@@ -207,7 +207,7 @@ async def _run(ports: Ports, console: Console, started_at: float, keep: bool, sa
         calls = Counter(entry.get("user") or "anonymous" for entry in entries)
         elapsed = time.monotonic() - started_at
         moved = app_mode.reactions(stamped, final)
-        nudges = app_mode.webhook_nudges(await handle.fetch_history())
+        nudges = len(app_mode.webhook_nudges((await handle.fetch_history()).events))
         summary = _summary(final, calls, elapsed, moved, app_mode.points(entries), nudges)
         console.print()
         console.print(Panel(summary, title="summary", title_align="left"))

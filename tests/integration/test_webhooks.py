@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, Step
 from local import app_mode
+from local.app_mode import webhook_nudges
 from local.humans import Humans, play_happy_path, wait_for
 from receiver import verify
 from receiver.app import make_app
@@ -101,19 +102,6 @@ def receiver(client: Any) -> Any:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return app_mode.receiver(client, port, SECRET.decode())
-
-
-def webhook_nudges(events: Any) -> list[str]:
-    """The `by` of every recheck signal a webhook sent (`webhook EVENT DELIVERY`)."""
-    out = []
-    for e in events:
-        if e.HasField("workflow_execution_signaled_event_attributes"):
-            attrs = e.workflow_execution_signaled_event_attributes
-            if attrs.signal_name == "recheck" and attrs.input.payloads:
-                by = json.loads(attrs.input.payloads[0].data).get("by") or ""
-                if by.startswith("webhook "):
-                    out.append(by)
-    return out
 
 
 LONG = timedelta(minutes=10)
