@@ -211,7 +211,14 @@ class Waiting(Notifying):
         self._next_reminder = workflow.now() + self._settings.reminder_interval
         try:
             yield
-        finally:
+        except GeneratorExit:
+            # The worker is evicting this run from its cache: its coroutine is closed outside the
+            # workflow's event loop (workflow.now() raises there) and its state is thrown away.
+            raise
+        except BaseException:
+            self._stop_reminders()
+            raise
+        else:
             self._stop_reminders()
 
     def _stop_reminders(self) -> None:

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -101,10 +102,39 @@ async def until(handle: WorkflowHandle, ready: Callable[[HotfixStatus], bool], w
     raise AssertionError(f"never {what}: last status {status}")
 
 
-def follow(workflow_id: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`starter.py watch --json`, as a person leaves it running in a terminal."""
-    command = [sys.executable, "starter.py", "watch", workflow_id, "--json", "--interval", "0.3"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+class Follower:
+    """`starter.py watch --json`, as a person leaves it running in a terminal: its lines are read as
+    they come, so the test can wait until it is following before the first restart (a `watch` still
+    connecting when the server goes down exits at once, as it should for a wrong address)."""
+
+    def __init__(self, workflow_id: str, env: dict[str, str]) -> None:
+        command = [sys.executable, "starter.py", "watch", workflow_id, "--json", "--interval", "0.3"]
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self.lines: list[str] = []
+        self.following = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.decode())
+            self.following.set()
+
+    async def started(self, within: float = 60) -> None:
+        if not await asyncio.to_thread(self.following.wait, within):
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            raise AssertionError(f"watch printed nothing within {within:.0f} s: {err.decode()}")
+
+    async def finish(self, within: float = 60) -> tuple[int, list[str], str]:
+        assert self.proc.stderr is not None
+        err = await asyncio.to_thread(self.proc.stderr.read)
+        code = await asyncio.to_thread(self.proc.wait, within)
+        await asyncio.to_thread(self._reader.join, within)
+        return code, self.lines, err.decode()
 
 
 async def restart(s: Server) -> None:
@@ -133,7 +163,8 @@ async def test_a_server_killed_twice_mid_hotfix_loses_nothing(
             handle = await start(client, task_queue, unique)
             status = await until(handle, lambda s: s.step == Step.CHANGES, "at changes")
             # Someone follows it with `watch` the whole time, through both restarts.
-            watching = follow(handle.id, env)
+            watching = Follower(handle.id, env)
+            await watching.started()
             await asyncio.to_thread(humans.push_change, status.work_branch)
             await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by=DEV[0]))
             status = await until(handle, lambda s: s.step == Step.APPROVAL and bool(s.pull_request), "PR")
@@ -151,13 +182,13 @@ async def test_a_server_killed_twice_mid_hotfix_loses_nothing(
             await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
             final = await until(handle, lambda s: s.step == Step.DONE, "done")
             assert worker.poll() is None, "the worker died with the server"
-            out, err = await asyncio.to_thread(watching.communicate, timeout=60)
-            assert watching.returncode == 0, err.decode()
-            said = err.decode().splitlines()
+            code, out, err = await watching.finish()
+            assert code == 0, err
+            said = err.splitlines()
             # At most a line when Temporal stops answering and one when it is back, per outage (the
             # client's own retries often ride out a short one unnoticed), never a traceback.
-            assert "Traceback" not in err.decode() and len(said) <= 4, said
-            assert json.loads(out.decode().splitlines()[-1])["step"] == "done"
+            assert "Traceback" not in err and len(said) <= 4, said
+            assert json.loads(out[-1])["step"] == "done"
         finally:
             worker.terminate()
             worker.wait(timeout=40)

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     "runs",
     [
-        pytest.param(1, id="once"),
+        # A whole stack of its own (Temporal, sandbox, receiver, worker): a tenth of `make test`'s CPU,
+        # for what `make demo` shows anyone who runs it. `make test-all` (CI) runs it.
+        pytest.param(1, id="once", marks=pytest.mark.slow),
         # Idempotent: the second run in the same directory starts from fresh state too.
         pytest.param(2, id="twice", marks=pytest.mark.slow),
     ],
