@@ -28,7 +28,9 @@ def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
 
 def started_id(result: Any) -> str:
     assert result.exit_code == 0, result.output
-    return next(word for word in result.stdout.split() if word.startswith(f"hotfix/{REPO}/"))
+    # As a sentence may quote it (when preflight is still running: "... `starter.py watch ID`.").
+    words = (word.strip("`.,;:") for word in result.stdout.split())
+    return next(word for word in words if word.startswith(f"hotfix/{REPO}/"))
 
 
 async def test_the_incident_reaches_the_pr_the_ui_and_list(
