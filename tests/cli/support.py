@@ -69,9 +69,9 @@ class Server:
             "HOTFIX_USER": "dev-1",  # before the machine's own `git config github.user`
         }
 
-    async def cli(self, *args: str) -> Any:
+    async def cli(self, *args: str, env: dict[str, str] | None = None) -> Any:
         # In a thread: the worker runs on this test's event loop, the CLI runs its own.
-        return await asyncio.to_thread(invoke, list(args), self.vars)
+        return await asyncio.to_thread(invoke, list(args), {**self.vars, **(env or {})})
 
     async def status(self, workflow_id: str) -> HotfixStatus:
         handle = self.env.client.get_workflow_handle(workflow_id)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from hotfix.models import Step
-from tests.cli.support import ROOT, Server, invoke, start
+from tests.cli.support import ROOT, Server, start
 
 # An SGR sequence that sets a foreground color (NO_COLOR allows bold, not colors: no-color.org).
 COLOR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[0-9;]+)m")
@@ -39,13 +39,6 @@ async def script(
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
-
-
-async def inproc(server: Server, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """The same command in this process (Typer's CliRunner, output piped too): for what does not
-    depend on the interpreter starting, at a fraction of the cost of `script`."""
-    result = await asyncio.to_thread(invoke, list(args), {**server.vars, **(env or {})})
-    return result.exit_code, result.stdout, result.stderr
 
 
 async def over(server: Server, wid: str) -> None:
@@ -193,9 +186,9 @@ async def test_colors_follow_color_and_no_color(server: Server, unique: str) -> 
         ("never", ["--color", "never"], {"FORCE_COLOR": "1"}),
         ("no-color", [], {"NO_COLOR": "1", "FORCE_COLOR": "1"}),
     ]:
-        code, out, _ = await inproc(server, "status", wid, *args, env=env)
-        assert code == 0
-        outputs[name] = bool(COLOR.search(out))
+        result = await server.cli("status", wid, *args, env=env)
+        assert result.exit_code == 0
+        outputs[name] = bool(COLOR.search(result.stdout))
     await over(server, wid)
     assert outputs == {
         "piped": False,
@@ -224,14 +217,14 @@ async def test_a_hotfix_is_found_by_its_slug_or_its_pull_request(server: Server,
         [str(current.pull_request.number), "--repository", repo],
         [f"#{current.pull_request.number}", "--repository", repo],
     ):
-        code, out, err = await inproc(server, "status", *name, "--json")
-        assert code == 0, (name, err)
-        assert json.loads(out)["workflow_id"] == wid, name
-    code, out, err = await inproc(server, "status", str(current.pull_request.number))
-    assert code == 2 and err.strip() == (
+        result = await server.cli("status", *name, "--json")
+        assert result.exit_code == 0, (name, result.stderr)
+        assert json.loads(result.stdout)["workflow_id"] == wid, name
+    result = await server.cli("status", str(current.pull_request.number))
+    assert result.exit_code == 2 and result.stderr.strip() == (
         f"error: '{current.pull_request.number}' is a pull request number: say whose with "
         "--repository OWNER/NAME"
     )
-    code, _, err = await inproc(server, "status", "999", "--repository", repo)
-    assert code == 1 and f"no hotfix of {repo} has pull request #999" in err
+    result = await server.cli("status", "999", "--repository", repo)
+    assert result.exit_code == 1 and f"no hotfix of {repo} has pull request #999" in result.stderr
     assert (await server.cli("abort", wid, "--reason", "test over")).exit_code == 0

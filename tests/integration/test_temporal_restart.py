@@ -126,8 +126,8 @@ class Follower:
     async def started(self, within: float = 60) -> None:
         if not await asyncio.to_thread(self.following.wait, within):
             self.proc.kill()
-            _, err = self.proc.communicate()
-            raise AssertionError(f"watch printed nothing within {within:.0f} s: {err.decode()}")
+            _, _, err = await self.finish()  # the reader thread keeps stdout; stderr says why
+            raise AssertionError(f"watch printed nothing within {within:.0f} s: {err}")
 
     async def finish(self, within: float = 60) -> tuple[int, list[str], str]:
         assert self.proc.stderr is not None
