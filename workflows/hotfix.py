@@ -215,9 +215,16 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
             )
             try:
                 await self._until(partial(self._watch_over, watch, ahead), deadline=deadline, what=what)
-            finally:
+            except GeneratorExit:
+                # Evicted from the worker's cache: the coroutine is closed outside the workflow's
+                # event loop, where cancelling an activity raises "Event loop is closed".
+                raise
+            except BaseException:
                 if not watch.done():
                     watch.cancel()
+                raise
+            if not watch.done():
+                watch.cancel()
             if (
                 watch.done()
                 and not watch.cancelled()

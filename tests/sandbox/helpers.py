@@ -57,7 +57,12 @@ def ci_done(sandbox: Any, sha: str, names: tuple[str, ...] = ("ci",)) -> None:
     repo = sandbox.github().get_repo(seed.REPO)
 
     def done() -> bool:
-        runs = {r.name: r for r in repo.get_commit(sha).get_check_runs() if r.app.slug == "github-actions"}
-        return all(n in runs and runs[n].status == "completed" for n in names)
+        # A head pushed and then opened as a PR has two runs of each check (push, pull_request), and
+        # the merge gate reads the newest: every run of the name must be done, not just one.
+        runs = [r for r in repo.get_commit(sha).get_check_runs() if r.app.slug == "github-actions"]
+        return all(
+            any(r.name == n for r in runs) and all(r.status == "completed" for r in runs if r.name == n)
+            for n in names
+        )
 
     wait_for(done, f"checks {names} complete on {sha[:8]}")
