@@ -48,8 +48,16 @@ from workflows.dry_run import DryRunWorkflow
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
 from workflows.record import RecordWorkflow
+from workflows.rollback import RollbackWorkflow
 
-WORKFLOWS: list[type] = [HotfixWorkflow, LaneWorkflow, DoctorWorkflow, DryRunWorkflow, RecordWorkflow]
+WORKFLOWS: list[type] = [
+    HotfixWorkflow,
+    RollbackWorkflow,
+    LaneWorkflow,
+    DoctorWorkflow,
+    DryRunWorkflow,
+    RecordWorkflow,
+]
 # Every GitHub activity is async (activities/github/threads.py): its blocking calls run in the GitHub
 # client's own threads, so the SDK never raises a cancellation inside a library. Only test doubles
 # may still be sync; they get this many threads.

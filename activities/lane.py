@@ -15,10 +15,13 @@ from hotfix import naming
 from hotfix.models import (
     HotfixAliveInput,
     HotfixAliveResult,
+    HotfixStatus,
     LaneEnqueueSignal,
     LaneInput,
     LaneResult,
     LaneState,
+    MidDeployInput,
+    MidDeployResult,
     WatchLaneInput,
     WatchLaneResult,
 )
@@ -88,6 +91,32 @@ class LaneActivities:
             if await stopping_within(input.interval.total_seconds()):
                 break  # harmless to restart: the workflow watches again from another worker
         return WatchLaneResult(rejoined=False)
+
+    @activity.defn
+    async def mid_deploy(self, input: MidDeployInput) -> MidDeployResult:
+        """A hotfix in the repository's lane that has merged and not deployed yet (a rollback must not
+        slip between its merge and its deploy), asked of the lane and of each hotfix in it."""
+        lane = self._client.get_workflow_handle(naming.lane_workflow_id(input.repository))
+        try:
+            queue: list[str] = await lane.query("queue", result_type=list[str])
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return MidDeployResult()  # no lane: no hotfix runs
+            raise
+        for workflow_id in queue:
+            if workflow_id == input.workflow_id:
+                continue
+            try:
+                status = await self._client.get_workflow_handle(workflow_id).query(
+                    "status", result_type=HotfixStatus
+                )
+            except RPCError as err:
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    continue
+                raise
+            if status.merged_sha and not status.deployed_sha and not status.step.terminal:
+                return MidDeployResult(workflow_id=workflow_id, step=status.step.value)
+        return MidDeployResult()
 
     async def _lane_run(
         self, lane_id: str, run_id: str | None

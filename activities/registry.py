@@ -22,6 +22,7 @@ from activities.notify import NotifyActivities
 from activities.preflight import PreflightActivities
 from activities.pulls import PullRequestActivities
 from activities.record import RecordActivities
+from activities.rollback import RollbackActivities
 from activities.rules import RulesActivities
 from activities.waits import GitHubWaits
 
@@ -52,6 +53,7 @@ def github_activities(
     rules = RulesActivities(github)
     waits = GitHubWaits(github, safety_net=safety_net)
     record = RecordActivities(github, request_limit=request_limit)
+    rollback = RollbackActivities(github)
     return [
         preflight.preflight,
         branches.find_base,
@@ -70,13 +72,14 @@ def github_activities(
         waits.wait_review,
         waits.wait_run,
         record.build_record,
+        rollback.find_rollback_target,
     ]
 
 
 def lane_activities(client: Client, task_queue: str) -> list[Callable[..., Any]]:
     """The lane's activities: they talk only to Temporal, so tests with fake GitHub use them too."""
     lane = LaneActivities(client, task_queue)
-    return [lane.enqueue, lane.hotfix_alive, lane.watch_lane]
+    return [lane.enqueue, lane.hotfix_alive, lane.watch_lane, lane.mid_deploy]
 
 
 def notify_activities(notifier: NotifyActivities) -> list[Callable[..., Any]]:

@@ -19,7 +19,7 @@ import typer
 from typer import Abort
 from typer._click.exceptions import ClickException, UsageError
 
-from cli import doctor, record, signals, start, watching
+from cli import doctor, record, rollback, signals, start, watching
 from cli.context import EXIT_USAGE, one_line
 
 app = typer.Typer(
@@ -67,6 +67,7 @@ app.command("retry-deploy")(signals.retry_deploy)
 app.command()(signals.abort)
 app.command()(doctor.doctor)
 app.command()(record.record)
+app.command()(rollback.rollback)
 
 
 def usage_error(err: UsageError, argv: list[str]) -> int:

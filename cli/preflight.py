@@ -40,7 +40,11 @@ def retrying(description: WorkflowExecutionDescription) -> str | None:
 
 
 async def wait_for_preflight(
-    client: Client, workflow_id: str, task_queue: str, patience: timedelta = PREFLIGHT_WAIT
+    client: Client,
+    workflow_id: str,
+    task_queue: str,
+    patience: timedelta = PREFLIGHT_WAIT,
+    kind: str = "hotfix",
 ) -> str:
     """The step the hotfix reached after passing preflight; CliError when it failed or took too long.
 
@@ -59,10 +63,10 @@ async def wait_for_preflight(
     while True:
         description = await handle.describe()
         if description.status == WorkflowExecutionStatus.FAILED:
-            raise CliError(f"hotfix {workflow_id} stopped, nothing was created: {await _reason(handle)}")
+            raise CliError(f"{kind} {workflow_id} stopped, nothing was created: {await _reason(handle)}")
         if description.status != WorkflowExecutionStatus.RUNNING:
             state = description.status.name.lower() if description.status else "closed"
-            raise CliError(f"hotfix {workflow_id} ended {state} during preflight")
+            raise CliError(f"{kind} {workflow_id} ended {state} during preflight")
         step = description.typed_search_attributes.get(search_attributes.STEP)
         if step and step != Step.PREFLIGHT.value:
             return step
@@ -72,7 +76,7 @@ async def wait_for_preflight(
             told = why
         if loop.time() > deadline:
             raise CliError(
-                f"hotfix {workflow_id} is still in preflight after {int(patience.total_seconds())}s"
+                f"{kind} {workflow_id} is still in preflight after {int(patience.total_seconds())}s"
                 + (f" ({told})" if told else "")
                 + f"; it keeps trying: follow it with `starter.py watch {workflow_id}`, or abort it"
             )
@@ -84,5 +88,6 @@ async def _reason(handle: WorkflowHandle[HotfixWorkflow, HotfixResult]) -> str:
     try:
         await handle.result()
     except WorkflowFailureError as err:
-        return one_line(str(err.cause or err)).removeprefix("hotfix failed: ")
+        message = one_line(str(err.cause or err))
+        return message.removeprefix("hotfix failed: ").removeprefix("rollback failed: ")
     return "no reason given"

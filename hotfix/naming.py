@@ -86,6 +86,17 @@ def workflow_id(repository: str, day: date, description: str, slug: str | None =
     return f"hotfix/{owner}/{name}/{hotfix_key(day, description, slug)}"
 
 
+def rollback_workflow_id(repository: str, day: date, slug: str) -> str:
+    owner, name = parse_repository(repository)
+    return f"rollback/{owner}/{name}/{day.isoformat()}_{slug}"
+
+
+def rollback_branch(prefix: str, day: date, slug: str) -> str:
+    """The branch a rollback deploys when the target deployment's ref has moved on: made at its commit,
+    under the prod prefix so the environment's branch rules let it deploy as a hotfix's would."""
+    return f"{prefix}{day.isoformat()}_rollback-{slug}"
+
+
 def lane_workflow_id(repository: str) -> str:
     """One lane per repository serialises its hotfixes (the runbook's 'several hotfixes' rule)."""
     owner, name = parse_repository(repository)

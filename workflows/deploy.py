@@ -34,11 +34,17 @@ class DeploySteps(Waiting):
     _deploy_started: bool
     _fix_authors: list[str]
     _dispatch_input: DispatchInput | None  # the dispatch of this hotfix's run, once made
+    # What the commit that must deploy is, in the messages (a rollback names its target instead).
+    _deploy_label = "the reviewed merge"
+
+    def _deploy_sha(self) -> str | None:
+        """The commit that must deploy: what the hotfix PR's merge made (a rollback: its target)."""
+        return self._status.merged_sha
 
     async def _dispatch_deploy(self) -> None:
         self._set_step(Step.DEPLOY)
         await self._drift_guard()
-        guarded = workflow.patched(REVIEWED_COMMIT_ONLY) and self._status.merged_sha is not None
+        guarded = workflow.patched(REVIEWED_COMMIT_ONLY) and self._deploy_sha() is not None
         if guarded:
             await self._merged_commit_guard()
         # Fixed once, in workflow time, so a retried dispatch recognises the run it already made.
@@ -48,7 +54,7 @@ class DeploySteps(Waiting):
             workflow=self._settings.deploy_workflow,
             ref=self._status.prod_branch,
             not_before=not_before,
-            head_sha=self._status.merged_sha if guarded else None,
+            head_sha=self._deploy_sha() if guarded else None,
         )
         run = await self._act(DeployActivities.dispatch_deploy, self._dispatch_input, slow=True)
         self._status.run_id, self._status.run_url = run.run_id, run.url
@@ -95,7 +101,7 @@ class DeploySteps(Waiting):
 
     async def _merged_commit_guard(self) -> None:
         """Deploy exactly what was merged: a push to the prod branch after the merge is not reviewed."""
-        merged = self._require(self._status.merged_sha)
+        merged = self._require(self._deploy_sha())
         drift_deadline = self._deadline(self._settings.drift_timeout)
         while True:
             diff = await self._act(
@@ -105,12 +111,12 @@ class DeploySteps(Waiting):
             if diff.head_sha == merged:
                 return
             self._status.message = (
-                f"{self._status.prod_branch} moved after the merge: it is at {diff.head_sha[:12]}, the "
-                f"reviewed merge is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
+                f"{self._status.prod_branch} moved: it is at {diff.head_sha[:12]}, {self._deploy_label} "
+                f"is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
                 f"{merged[:12]} and send recheck, or abort"
             )
             self._await_who(
-                f"{self._status.prod_branch} reset to the reviewed merge {merged[:12]}",
+                f"{self._status.prod_branch} reset to {self._deploy_label} {merged[:12]}",
                 [self._request.requested_by],
             )
             await self._signal_after(
@@ -122,15 +128,15 @@ class DeploySteps(Waiting):
 
     def _check_run_commit(self, run: RunObservation) -> None:
         """A run at another commit than the reviewed merge is not the hotfix's: stop, never approve it."""
-        merged = self._status.merged_sha
+        merged = self._deploy_sha()
         if merged is None or not run.head_sha or run.head_sha == merged:
             return
         if run.status == "in_progress" or run.status == "completed":
             self._deploy_started = True  # it may have changed production: delete nothing
         raise Stop(
             Step.ABORTED,
-            f"deploy run {self._status.run_id} is at {run.head_sha[:12]}, not the reviewed merge "
-            f"{merged[:12]}: the hotfix does not deploy it",
+            f"deploy run {self._status.run_id} is at {run.head_sha[:12]}, not {self._deploy_label} "
+            f"{merged[:12]}: it is not deployed",
         )
 
     def _flag_self_approval(self, run: RunObservation) -> None:
@@ -148,7 +154,7 @@ class DeploySteps(Waiting):
 
     async def _check_deployed_commit(self) -> None:
         """After the run: what the environment records as deployed must be the reviewed merge."""
-        merged = self._status.merged_sha
+        merged = self._deploy_sha()
         if merged is None:
             return
         live: FindBaseResult = await self._act(
@@ -157,8 +163,8 @@ class DeploySteps(Waiting):
         if live.sha != merged:
             raise Stop(
                 Step.FAILED,
-                f"{self._settings.environment} records {live.sha[:12]} ({live.ref}) as deployed, not the "
-                f"reviewed merge {merged[:12]}: check the deploy workflow's deployment",
+                f"{self._settings.environment} records {live.sha[:12]} ({live.ref}) as deployed, not "
+                f"{self._deploy_label} {merged[:12]}: check the deploy workflow's deployment",
             )
 
     async def _wait_for_deployment(self) -> None:

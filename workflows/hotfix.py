@@ -65,6 +65,8 @@ RUN_ACTIVE = ("queued", "requested", "pending", "in_progress")
 
 @workflow.defn
 class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, RecordStep):
+    KIND = "hotfix"  # in the failure's message ("hotfix failed: ...")
+
     @workflow.init
     def __init__(self, request: HotfixRequest) -> None:
         settings = request.settings
@@ -89,10 +91,14 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
 
     @workflow.run
     async def run(self, request: HotfixRequest) -> HotfixResult:
+        return await self._run_with_memo()
+
+    async def _run_with_memo(self) -> HotfixResult:
+        """The runbook, with the status kept in the memo and the notifications sent before the end."""
         memo = asyncio.create_task(self._keep_status_in_memo())
-        workflow.upsert_search_attributes([search_attributes.REPOSITORY.value_set(request.repository)])
+        workflow.upsert_search_attributes([search_attributes.REPOSITORY.value_set(self._request.repository)])
         try:
-            result = await self._runbook(request)
+            result = await self._runbook()
         except GeneratorExit:
             raise  # evicted from a worker's cache: the hotfix goes on, there is nothing to write
         except BaseException:
@@ -108,20 +114,9 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
         self._write_memo()
         keeper.cancel()
 
-    async def _runbook(self, request: HotfixRequest) -> HotfixResult:
+    async def _runbook(self) -> HotfixResult:
         try:
-            await self._preflight_checks()
-            await self._queue_behind_earlier_hotfixes()
-            await self._cut_branches()
-            await self._wait_for_changes()
-            await self._wait_for_green_checks()
-            await self._open_pull_request()
-            await self._merge_when_approved()
-            await self._dispatch_deploy()
-            await self._wait_for_deployment()
-            await self._release_lane()
-            await self._back_merge_and_wait()
-            self._set_step(Step.DONE)
+            await self._steps()
         except Stop as stop:
             await self._wind_down(stop.step, stop.reason)
         except (asyncio.CancelledError, CancelledError):
@@ -134,10 +129,25 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
             self._status.reason = reason
             self._set_step(Step.FAILED)
             await self._release_lane()
-            raise ApplicationError(f"hotfix failed: {reason}", non_retryable=True) from err
+            raise ApplicationError(f"{self.KIND} failed: {reason}", non_retryable=True) from err
         record = await self._change_record()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return HotfixResult(status=self._status, record=record)
+
+    async def _steps(self) -> None:
+        """The runbook; an early end raises Stop (aborted, expired) or an ActivityError (failed)."""
+        await self._preflight_checks()
+        await self._queue_behind_earlier_hotfixes()
+        await self._cut_branches()
+        await self._wait_for_changes()
+        await self._wait_for_green_checks()
+        await self._open_pull_request()
+        await self._merge_when_approved()
+        await self._dispatch_deploy()
+        await self._wait_for_deployment()
+        await self._release_lane()
+        await self._back_merge_and_wait()
+        self._set_step(Step.DONE)
 
     async def _preflight_checks(self) -> None:
         self._set_step(Step.PREFLIGHT)

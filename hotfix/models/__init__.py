@@ -48,6 +48,13 @@ from hotfix.models.pulls import (
 )
 from hotfix.models.record import ChangeRecord
 from hotfix.models.recording import RecordInput, RecordResult
+from hotfix.models.rollback import (
+    FindRollbackInput,
+    MidDeployInput,
+    MidDeployResult,
+    RollbackRequest,
+    RollbackTarget,
+)
 from hotfix.models.rules import BranchRules, BranchRulesInput, RequiredCheck
 from hotfix.models.signals import (
     AbortSignal,
@@ -94,6 +101,7 @@ __all__ = [
     "DryRunResult",
     "FindBaseInput",
     "FindBaseResult",
+    "FindRollbackInput",
     "HotfixAliveInput",
     "HotfixAliveResult",
     "HotfixRequest",
@@ -107,6 +115,8 @@ __all__ = [
     "LaneState",
     "MergeInput",
     "MergeResult",
+    "MidDeployInput",
+    "MidDeployResult",
     "NotifyInput",
     "NotifyResult",
     "OpenPullRequestInput",
@@ -124,6 +134,8 @@ __all__ = [
     "RetryDeploySignal",
     "ReviewObservation",
     "ReviewState",
+    "RollbackRequest",
+    "RollbackTarget",
     "RunInput",
     "RunObservation",
     "RunRef",

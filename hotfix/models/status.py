@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from hotfix.models.record import ChangeRecord
+from hotfix.models.rollback import RollbackTarget
 
 # The failure type of a poll between two looks (activities/waits.py): Temporal retries it one poll
 # interval later. Whoever shows a pending activity's last failure shows it as waiting, not failing.
@@ -91,6 +92,8 @@ class HotfixStatus(BaseModel):
     # The latest signals people sent, with who sent them (from the payload's `by`; signals from the
     # Temporal UI carry no identity) and, for one without a payload, that the defaults were used.
     signals: list[str] = Field(default_factory=list)
+    # A rollback's current deployment and the one it goes back to (None for a hotfix).
+    rollback: RollbackTarget | None = None
 
 
 class HotfixResult(BaseModel):

@@ -16,11 +16,12 @@ from temporalio.worker import Worker
 
 from activities.lane import LaneActivities
 from hotfix import naming
-from hotfix.models import HotfixRequest, HotfixStatus, ProcessSettings, Step
+from hotfix.models import HotfixRequest, HotfixStatus, ProcessSettings, RollbackRequest, Step
 from local.environments import time_skipping_server
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 from workflows.hotfix import HotfixWorkflow
 from workflows.lane import LaneWorkflow
+from workflows.rollback import RollbackWorkflow
 
 DAY = date(2026, 11, 23)
 SETTINGS = ProcessSettings(
@@ -54,6 +55,27 @@ class Harness:
             HotfixWorkflow.run,
             request,
             id=f"hotfix-test/{self.unique}/{description}",
+            task_queue=self.task_queue,
+        )
+        self.started += [handle.id, naming.lane_workflow_id(request.repository)]
+        return handle
+
+    async def start_rollback(
+        self, reason: str = "login fix made it worse", **kwargs: object
+    ) -> WorkflowHandle:
+        request = RollbackRequest(
+            repository=kwargs.pop("repository", f"acme/gaia-{self.unique}"),  # type: ignore[arg-type]
+            reason=reason,
+            requested_by="oncall-1",
+            day=DAY,
+            slug=naming.slugify(reason),
+            settings=kwargs.pop("settings", SETTINGS),  # type: ignore[arg-type]
+            **kwargs,  # type: ignore[arg-type]
+        )
+        handle = await self.env.client.start_workflow(
+            RollbackWorkflow.run,
+            request,
+            id=f"rollback-test/{self.unique}/{reason}",
             task_queue=self.task_queue,
         )
         self.started += [handle.id, naming.lane_workflow_id(request.repository)]
@@ -103,8 +125,8 @@ async def harness(ts_env: WorkflowEnvironment, task_queue: str, unique: str) -> 
     async with Worker(
         ts_env.client,
         task_queue=task_queue,
-        workflows=[HotfixWorkflow, LaneWorkflow],
-        activities=[*fakes.all(), lane.enqueue, lane.hotfix_alive, lane.watch_lane],
+        workflows=[HotfixWorkflow, RollbackWorkflow, LaneWorkflow],
+        activities=[*fakes.all(), lane.enqueue, lane.hotfix_alive, lane.watch_lane, lane.mid_deploy],
     ):
         harness = Harness(ts_env, gh, task_queue, unique)
         yield harness

@@ -36,6 +36,7 @@ from hotfix.models import (
     DispatchInput,
     FindBaseInput,
     FindBaseResult,
+    FindRollbackInput,
     MergeInput,
     MergeResult,
     NotifyInput,
@@ -50,6 +51,7 @@ from hotfix.models import (
     RerunResult,
     ReviewObservation,
     ReviewState,
+    RollbackTarget,
     RunInput,
     RunObservation,
     RunRef,
@@ -102,6 +104,8 @@ class FakeGitHub:
         self.ancestors: dict[str, set[str]] = {"main-0": {"main-0"}, "develop-0": {"main-0", "develop-0"}}
         self.branches: dict[str, str] = {"main": "main-0", "develop": "develop-0"}
         self.deployed: tuple[str, str] = ("main-0", "main")
+        # Every successful deployment, oldest first (its ID is its place + 1): what a rollback reads.
+        self.deployments: list[tuple[str, str]] = [self.deployed]
         self.default_branch = "develop"
         self.checks: dict[str, str] = {}  # sha -> "pending" | "failure" (absent: success)
         self.prs: dict[int, FakePR] = {}
@@ -163,6 +167,7 @@ class FakeGitHub:
         run.status, run.conclusion = "completed", conclusion
         if conclusion == "success":
             self.deployed = (run.sha, run.ref)
+            self.deployments.append(self.deployed)
 
     def reject_run(self, run_id: int) -> None:
         run = self.runs[run_id]
@@ -171,6 +176,7 @@ class FakeGitHub:
     def deploy_elsewhere(self, branch: str) -> None:
         """Someone deploys another branch by hand: the drift the guard exists for."""
         self.deployed = (self.branches[branch], branch)
+        self.deployments.append(self.deployed)
 
     def pr_for(self, head: str) -> FakePR:
         return next(pr for pr in self.prs.values() if pr.head == head)
@@ -240,6 +246,32 @@ class FakeActivities:
             return FindBaseResult(sha=self.gh._resolve(input.base_ref), ref=input.base_ref, source="explicit")
         sha, ref = self.gh.deployed
         return FindBaseResult(sha=sha, ref=ref, source="deployment")
+
+    @activity.defn
+    async def find_rollback_target(self, input: FindRollbackInput) -> RollbackTarget:
+        """activities/rollback.py over `deployments`; its refusals are tested against the sandbox."""
+        self._called("find_rollback_target")
+        current = len(self.gh.deployments)
+        sha, ref = self.gh.deployments[-1]
+        if input.to_deployment is not None:
+            target = input.to_deployment
+        else:
+            earlier = [i for i, (s, _) in enumerate(self.gh.deployments[:-1], 1) if s != sha]
+            if not earlier:
+                raise ApplicationError(
+                    "rollback refused: nothing to roll back to", type="RollbackRefused", non_retryable=True
+                )
+            target = earlier[-1]
+        target_sha, target_ref = self.gh.deployments[target - 1]
+        return RollbackTarget(
+            current_deployment=current,
+            current_sha=sha,
+            current_ref=ref,
+            deployment=target,
+            sha=target_sha,
+            ref=target_ref,
+            ref_head=self.gh.branches.get(target_ref, ""),
+        )
 
     @activity.defn
     async def create_branch(self, input: CreateBranchInput) -> CreateBranchResult:
