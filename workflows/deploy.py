@@ -36,6 +36,7 @@ class DeploySteps(Waiting):
     _dispatch_input: DispatchInput | None  # the dispatch of this hotfix's run, once made
     # What the commit that must deploy is, in the messages (a rollback names its target instead).
     _deploy_label = "the reviewed merge"
+    _moved_since = "after the merge"
 
     def _deploy_sha(self) -> str | None:
         """The commit that must deploy: what the hotfix PR's merge made (a rollback: its target)."""
@@ -111,8 +112,8 @@ class DeploySteps(Waiting):
             if diff.head_sha == merged:
                 return
             self._status.message = (
-                f"{self._status.prod_branch} moved: it is at {diff.head_sha[:12]}, {self._deploy_label} "
-                f"is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
+                f"{self._status.prod_branch} moved {self._moved_since}: it is at {diff.head_sha[:12]}, "
+                f"{self._deploy_label} is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
                 f"{merged[:12]} and send recheck, or abort"
             )
             self._await_who(

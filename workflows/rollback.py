@@ -52,6 +52,7 @@ def as_hotfix(request: RollbackRequest) -> HotfixRequest:
 class RollbackWorkflow(HotfixWorkflow):
     KIND = "rollback"
     _deploy_label = "the rollback's target"
+    _moved_since = "after the rollback chose it"
 
     @workflow.init
     def __init__(self, request: RollbackRequest) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from activities import branches, cherry_pick, deploy, preflight, pulls, record, rules, waits
+from activities import branches, cherry_pick, deploy, preflight, pulls, record, rollback, rules, waits
 from activities.registry import github_activities
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
 
@@ -13,7 +13,7 @@ from tests.workflows.fake_github import FakeActivities, FakeGitHub
 def _defined_activities() -> set[str]:
     """Every method marked @activity.defn on the activity classes of the GitHub rooms."""
     names: set[str] = set()
-    for module in (preflight, branches, cherry_pick, pulls, deploy, rules, waits, record):
+    for module in (preflight, branches, cherry_pick, pulls, deploy, rules, waits, record, rollback):
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
