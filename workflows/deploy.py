@@ -113,8 +113,8 @@ class DeploySteps(Waiting):
                 return
             self._status.message = (
                 f"{self._status.prod_branch} moved {self._moved_since}: it is at {diff.head_sha[:12]}, "
-                f"{self._deploy_label} is {merged[:12]}; nothing is deployed. Reset {self._status.prod_branch} to "
-                f"{merged[:12]} and send recheck, or abort"
+                f"{self._deploy_label} is {merged[:12]}; nothing is deployed. "
+                f"Reset {self._status.prod_branch} to {merged[:12]} and send recheck, or abort"
             )
             self._await_who(
                 f"{self._status.prod_branch} reset to {self._deploy_label} {merged[:12]}",
