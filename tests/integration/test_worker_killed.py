@@ -115,6 +115,7 @@ async def attempts_of(handle: WorkflowHandle, activity: str) -> list[tuple[int, 
     return done
 
 
+@pytest.mark.slow  # 27 s of waiting out a dead worker's heartbeat; make test-all and CI run it
 async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_once(
     local_env: WorkflowEnvironment,
     sandbox: Any,
@@ -148,7 +149,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
         workers.close()
 
 
-@pytest.mark.slow  # make test keeps the kill in the merge
+@pytest.mark.slow
 async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
     local_env: WorkflowEnvironment,
     sandbox: Any,
