@@ -22,8 +22,8 @@ pytestmark = pytest.mark.integration
 
 
 def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
-    """The CLI as a person runs it, with polls as quick as the other integration tests' (0.2 s)."""
-    return person(env, task_queue, *args, HOTFIX_POLL_INTERVAL="0.2")
+    """The CLI as a person runs it, with polls as quick as the other integration tests' (0.4 s)."""
+    return person(env, task_queue, *args, HOTFIX_POLL_INTERVAL="0.4")
 
 
 def started_id(result: Any) -> str:

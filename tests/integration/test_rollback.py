@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def cli(env: WorkflowEnvironment, task_queue: str, *args: str) -> Any:
-    return person(env, task_queue, *args, HOTFIX_POLL_INTERVAL="0.2", HOTFIX_LANE_WATCH_INTERVAL="0.2")
+    return person(env, task_queue, *args, HOTFIX_POLL_INTERVAL="0.4", HOTFIX_LANE_WATCH_INTERVAL="0.5")
 
 
 def started_id(result: Any) -> str:
