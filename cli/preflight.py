@@ -63,7 +63,11 @@ async def wait_for_preflight(
     while True:
         description = await handle.describe()
         if description.status == WorkflowExecutionStatus.FAILED:
-            raise CliError(f"{kind} {workflow_id} stopped, nothing was created: {await _reason(handle)}")
+            reason = await _reason(handle)
+            # A refused rollback says so once: "rollback ID refused, nothing was created: the ref ...".
+            verb = "refused" if reason.startswith(f"{kind} refused: ") else "stopped"
+            reason = reason.removeprefix(f"{kind} refused: ")
+            raise CliError(f"{kind} {workflow_id} {verb}, nothing was created: {reason}")
         if description.status != WorkflowExecutionStatus.RUNNING:
             state = description.status.name.lower() if description.status else "closed"
             raise CliError(f"{kind} {workflow_id} ended {state} during preflight")

@@ -81,6 +81,7 @@ async def test_a_rollback_with_nothing_earlier_is_refused_and_writes_nothing(
     assert result.exit_code == 1, result.output
     line = one_error_line(result)
     assert "there is nothing to roll back to" in line, line
+    assert "refused, nothing was created: no deployment to prod before" in line and line.count("refused") == 1
     nothing_written(sandbox)
 
 
