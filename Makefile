@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 # was left with thirty integration tests (two minutes) while the other two sat idle.
 TEST_WORKERS ?= 4
 PYTEST_XDIST = -n $(TEST_WORKERS) --dist worksteal
+# Python caches compiled modules and pytest its rewritten test modules as bytecode; where
+# PYTHONDONTWRITEBYTECODE is set (container images often set it) every pytest-xdist worker and every
+# CLI or worker subprocess compiles them all again (3 s of CPU per worker at collection alone).
+TEST_ENV = PYTHONDONTWRITEBYTECODE=
 # The browser suite drives Debian's chromium (never one Playwright downloads).
 CHROMIUM ?= /usr/bin/chromium
 NO_CHROMIUM = echo "$(CHROMIUM) is missing: install Debian's Chromium with \`sudo apt-get install -y chromium\`" >&2; exit 1
@@ -30,14 +34,14 @@ demo: $(STAMP)  ## Run one whole hotfix on the embedded sandbox GitHub, then sto
 	$(PY) -m local.demo
 
 test: $(STAMP)  ## The suite without the slow fault/recovery tests and the browser: unit, time-skipping, integration (< 3 min)
-	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow and not ui"
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_XDIST) -m "not slow and not ui"
 
 test-all: $(STAMP)  ## The whole suite but the browser suite, the slow fault/recovery tests too (CI runs it, then test-ui)
-	$(PY) -m pytest $(PYTEST_XDIST) -m "not ui"
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_XDIST) -m "not ui"
 
 test-ui: $(STAMP)  ## The browser suite: the Temporal UI in headless Chromium, as operators use it (< 3 min)
 	@test -x $(CHROMIUM) || { $(NO_CHROMIUM); }
-	HOTFIX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/ui
+	$(TEST_ENV) HOTFIX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/ui
 
 screenshots: $(STAMP)  ## Regenerate the README's screenshots of the Temporal UI (docs/ui-*.png)
 	@test -x $(CHROMIUM) || { $(NO_CHROMIUM); }

@@ -10,6 +10,7 @@ with `--all`, what `make test-all` runs) once, in the project directory, and rep
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -34,7 +35,9 @@ def main() -> None:
     cmd = [sys.executable, "-m", "pytest", "-q", *XDIST, "-m", marks, "--durations=10"]
     started = time.monotonic()
     try:
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+        # As the Makefile's TEST_ENV: bytecode is cached even where PYTHONDONTWRITEBYTECODE is set.
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": ""}
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=args.timeout)
         output, code = done.stdout + done.stderr, done.returncode
     except subprocess.TimeoutExpired as err:
         raw = err.stdout or b""
