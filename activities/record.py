@@ -19,6 +19,7 @@ from activities.github import errors
 from activities.github.comments import CommentsOnGitHub
 from activities.github.rest import RepoApi, parse_time
 from activities.github.threads import in_github_thread
+from activities.senders import checked_senders
 from hotfix.models import ChangeRecord, HotfixStatus, RecordInput, RecordResult
 from hotfix.models.record import ApprovalEntry, CheckEntry, CommitEntry, DeploymentEntry, ReviewEntry
 from hotfix.record_view import MARKER, record_markdown
@@ -135,6 +136,7 @@ class RecordActivities(CommentsOnGitHub):
             if pr:
                 record.back_merged_by = _login(pr.get("merged_by"))
                 record.back_merged_at = parse_time(pr.get("merged_at"))
+        record.signals = checked_senders(api, record.signals)
         record.flags = _flags(record, status, authors)
         comment_id = None
         if input.comment and status.pull_request is not None:
