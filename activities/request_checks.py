@@ -7,7 +7,8 @@ blocking it later at a step where no `recheck` can help.
 from __future__ import annotations
 
 from activities.github.refs import commit_of
-from activities.github.rest import RepoApi, q
+from activities.github.rest import RepoApi
+from activities.github.users import is_user
 from hotfix.models import PreflightCheck
 from hotfix.render import NOT_GIVEN
 
@@ -25,15 +26,7 @@ def requester_check(api: RepoApi, login: str | None) -> list[PreflightCheck]:
                 fix="pass --by YOUR_GITHUB_LOGIN (or set HOTFIX_USER)",
             )
         ]
-    found = api.call(
-        "GET",
-        f"/users/{q(login)}",
-        what=f"get user {login}",
-        permission="metadata:read",
-        expect=(404,),
-        top=True,
-    )
-    if found.ok:
+    if is_user(api, login):
         return [PreflightCheck(name="requested by", outcome="pass", detail=f"{login} is a GitHub user")]
     return [
         PreflightCheck(

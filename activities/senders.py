@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from activities.github.rest import RepoApi, q
+from activities.github.rest import RepoApi
+from activities.github.users import is_user
 from hotfix.render import NOT_GIVEN
 
 # "HH:MM:SS signal, by WHO" (workflows/payloads.py), maybe followed by a note in parentheses.
@@ -30,18 +31,6 @@ def checked_senders(api: RepoApi, signals: list[str]) -> list[str]:
             out.append(line)
             continue
         if who not in known:
-            known[who] = LOGIN.fullmatch(who) is not None and _is_user(api, who)
+            known[who] = LOGIN.fullmatch(who) is not None and is_user(api, who)
         out.append(line if known[who] else line[: match.end()] + NOT_A_USER + line[match.end() :])
     return out
-
-
-def _is_user(api: RepoApi, login: str) -> bool:
-    found = api.call(
-        "GET",
-        f"/users/{q(login)}",
-        what=f"get user {login}",
-        permission="metadata:read",
-        expect=(404,),
-        top=True,
-    )
-    return found.ok

@@ -10,8 +10,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -95,17 +93,7 @@ async def start_rollback(
                     update={"work_branch": ""}
                 )
             },
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(search_attributes.REPOSITORY, request.repository),
-                    SearchAttributePair(search_attributes.STEP, Step.PREFLIGHT.value),
-                    *(
-                        [SearchAttributePair(search_attributes.INCIDENT, request.incident)]
-                        if request.incident
-                        else []
-                    ),
-                ]
-            ),
+            search_attributes=search_attributes.at_start(request.repository, request.incident),
         )
     except WorkflowAlreadyStartedError:
         existing = await client.get_workflow_handle(workflow_id).describe()

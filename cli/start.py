@@ -11,8 +11,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -157,17 +155,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
             static_details=static_details(request, work, prod),
             # The status from the start: `status` reads it before a worker has run the first task.
             memo={naming.STATUS_MEMO: naming.initial_status(request, workflow_id)},
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(search_attributes.REPOSITORY, request.repository),
-                    SearchAttributePair(search_attributes.STEP, Step.PREFLIGHT.value),
-                    *(
-                        [SearchAttributePair(search_attributes.INCIDENT, request.incident)]
-                        if request.incident
-                        else []
-                    ),
-                ]
-            ),
+            search_attributes=search_attributes.at_start(request.repository, request.incident),
         )
     except WorkflowAlreadyStartedError:
         existing = await client.get_workflow_handle(workflow_id).describe()

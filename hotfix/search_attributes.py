@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+from hotfix.models import Step
 
 REPOSITORY = SearchAttributeKey.for_keyword("HotfixRepository")
 STEP = SearchAttributeKey.for_keyword("HotfixStep")
@@ -10,3 +12,11 @@ STEP = SearchAttributeKey.for_keyword("HotfixStep")
 INCIDENT = SearchAttributeKey.for_keyword("HotfixIncident")
 
 ALL = (REPOSITORY, STEP, INCIDENT)
+
+
+def at_start(repository: str, incident: str | None) -> TypedSearchAttributes:
+    """What a hotfix or rollback is listed by from its start, before a worker ran its first task."""
+    pairs = [SearchAttributePair(REPOSITORY, repository), SearchAttributePair(STEP, Step.PREFLIGHT.value)]
+    if incident:
+        pairs.append(SearchAttributePair(INCIDENT, incident))
+    return TypedSearchAttributes(pairs)

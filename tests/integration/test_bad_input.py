@@ -74,7 +74,9 @@ async def test_a_base_and_cherry_pick_that_exist_pass_preflight(
     result = await asyncio.to_thread(cli, local_env, task_queue, "start", REPO, f"fix login {unique}", *flags)
     assert result.exit_code == 0, result.output
     assert "preflight       passed" in result.stdout
-    workflow_id = next(w for w in result.stdout.split() if w.startswith("hotfix/acme/"))
+    # As a sentence may quote it ("... `starter.py watch ID`." while preflight still runs).
+    words = (word.strip("`.,;:") for word in result.stdout.split())
+    workflow_id = next(w for w in words if w.startswith("hotfix/acme/"))
     aborted = await asyncio.to_thread(cli, local_env, task_queue, "abort", workflow_id, "--reason", "over")
     assert aborted.exit_code == 0, aborted.output
 
