@@ -26,10 +26,10 @@ def checked_senders(api: RepoApi, signals: list[str]) -> list[str]:
     out: list[str] = []
     for line in signals:
         match = SENT_BY.search(line)
-        who = match.group("who") if match else None
-        if match is None or who is None or who == NOT_GIVEN:
+        if match is None or match.group("who") == NOT_GIVEN:
             out.append(line)
             continue
+        who = match.group("who")
         if who not in known:
             known[who] = LOGIN.fullmatch(who) is not None and is_user(api, who)
         out.append(line if known[who] else line[: match.end()] + NOT_A_USER + line[match.end() :])

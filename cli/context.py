@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from hotfix.settings import TemporalSettings
+from hotfix.models import ProcessSettings
+from hotfix.settings import ProcessDefaults, TemporalSettings
 from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect, workflow_url
 
@@ -69,6 +70,14 @@ def settings_error(err: ValidationError) -> CliError:
     first = err.errors()[0]
     field = "HOTFIX_" + "_".join(str(p) for p in first["loc"]).upper()
     return CliError(f"invalid setting {field}: {first['msg']}", EXIT_USAGE)
+
+
+def process_settings(ui_url: str, namespace: str) -> ProcessSettings:
+    """The HOTFIX_ process settings a new hotfix, rollback or doctor run carries (CliError code 2 if bad)."""
+    try:
+        return ProcessDefaults().process(ui_base_url=ui_url, namespace=namespace)
+    except ValidationError as err:
+        raise settings_error(err) from None
 
 
 def make_ctx(address: str | None, namespace: str | None, task_queue: str | None, as_json: bool) -> Ctx:

@@ -6,16 +6,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from temporalio.client import WorkflowFailureError
 
 from cli import views
-from cli.context import EXIT_FAILED, CliError, Ctx, dump, print_json, run, settings_error
+from cli.context import EXIT_FAILED, CliError, Ctx, dump, print_json, process_settings, run
 from cli.options import Repository, valid_repository, with_ctx
 from hotfix import naming
 from hotfix.models import PreflightInput, PreflightResult
-from hotfix.settings import ProcessDefaults
 from service.temporal import has_pollers
 from workflows.doctor import DoctorWorkflow
 
@@ -27,11 +25,9 @@ def doctor(ctx: Ctx, repo: Repository) -> None:
     """Run the preflight checks alone, on the worker (which holds the GitHub token); exit 1 if any fail."""
     try:
         repository = valid_repository(repo)
-        process = ProcessDefaults().process(ui_base_url=ctx.settings.ui_url, namespace=ctx.namespace)
+        process = process_settings(ctx.settings.ui_url, ctx.namespace)
     except CliError as err:
         ctx.fail(err)
-    except ValidationError as err:
-        ctx.fail(settings_error(err))
     owner, name = naming.parse_repository(repository)
     today = datetime.now(UTC).date()
     check_input = PreflightInput(

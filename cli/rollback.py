@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
@@ -15,14 +14,14 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli.context import EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
+from cli.context import EXIT_USAGE, CliError, Ctx, print_json, process_settings, run
 from cli.options import Repository, acting_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
 from cli.start import DESCRIPTION_MAX, static_summary
 from hotfix import naming, search_attributes
 from hotfix.models import RollbackRequest, Step
 from hotfix.render import NOT_GIVEN
-from hotfix.settings import ProcessDefaults, TemporalSettings
+from hotfix.settings import TemporalSettings
 from service.temporal import workflow_url
 from workflows.rollback import RollbackWorkflow, as_hotfix
 
@@ -55,10 +54,7 @@ def build_rollback(
     if not requested_by.strip():
         raise CliError("--requested-by must not be empty", EXIT_USAGE)
     incident = valid_incident(incident, required=require_incident)
-    try:
-        process = ProcessDefaults().process(ui_base_url=ui_url, namespace=namespace)
-    except ValidationError as err:
-        raise settings_error(err) from None
+    process = process_settings(ui_url, namespace)
     return RollbackRequest(
         repository=repository,
         reason=reason,
@@ -85,8 +81,8 @@ async def start_rollback(
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=static_summary(request.repository, as_fix.description, request.incident).replace(
-                "Hotfix ", "Rollback ", 1
+            static_summary=static_summary(
+                request.repository, as_fix.description, request.incident, "Rollback"
             ),
             memo={
                 naming.STATUS_MEMO: naming.initial_status(as_fix, workflow_id).model_copy(

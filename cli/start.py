@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import (
@@ -17,13 +16,13 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli import dry_run
-from cli.context import EXIT_FAILED, EXIT_USAGE, CliError, Ctx, print_json, run, settings_error
+from cli.context import EXIT_FAILED, EXIT_USAGE, CliError, Ctx, print_json, process_settings, run
 from cli.options import SHA, Repository, acting_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import DryRunResult, HotfixRequest, Step
 from hotfix.render import NOT_GIVEN
-from hotfix.settings import ProcessDefaults, TemporalSettings
+from hotfix.settings import TemporalSettings
 from service.temporal import workflow_url
 from workflows.hotfix import HotfixWorkflow
 
@@ -84,10 +83,7 @@ def build_request(
     if not requested_by.strip():
         raise CliError("--requested-by must not be empty", EXIT_USAGE)
     incident = valid_incident(incident, required=require_incident)
-    try:
-        process = ProcessDefaults().process(ui_base_url=ui_url, namespace=namespace)
-    except ValidationError as err:
-        raise settings_error(err) from None
+    process = process_settings(ui_url, namespace)
     return HotfixRequest(
         repository=repository,
         description=description,
@@ -102,9 +98,11 @@ def build_request(
     )
 
 
-def static_summary(repository: str, description: str, incident: str | None = None) -> str:
+def static_summary(
+    repository: str, description: str, incident: str | None = None, kind: str = "Hotfix"
+) -> str:
     """The workflow's static summary in the Temporal UI, cut to the UI's limit."""
-    text = f"Hotfix {repository}: {description}" + (f" [incident {incident}]" if incident else "")
+    text = f"{kind} {repository}: {description}" + (f" [incident {incident}]" if incident else "")
     encoded = text.encode()
     if len(encoded) <= SUMMARY_MAX_BYTES:
         return text

@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import NoReturn
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 from workflows.hotfix import HotfixWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.branches import BranchActivities
     from activities.lane import LaneActivities
-    from activities.rollback import RollbackActivities
+    from activities.rollback import RollbackActivities, refused
     from hotfix import naming
     from hotfix.models import (
         CreateBranchInput,
@@ -114,10 +113,6 @@ class RollbackWorkflow(HotfixWorkflow):
                 f"{now.current_sha[:12]} (deployment {now.current_deployment}), not deployment "
                 f"{before.current_deployment}; start a new rollback if it is still wanted"
             )
-        if now.sha != before.sha:
-            await self._refuse(
-                f"deployment {before.deployment} now names {now.sha[:12]}, not {before.sha[:12]}"
-            )
         self._target = self._status.rollback = now
         if now.ref_head == now.sha and now.ref != now.sha:
             self._status.prod_branch = now.ref
@@ -150,10 +145,11 @@ class RollbackWorkflow(HotfixWorkflow):
 
     async def _refuse(self, why: str) -> NoReturn:
         """End failed with the reason, nothing deployed, the lane left to the next in line."""
-        self._status.reason = f"rollback refused: {why}"
+        error = refused(why)
+        self._status.reason = error.message
         self._set_step(Step.FAILED)
         await self._release_lane()
-        raise ApplicationError(self._status.reason, type="RollbackRefused", non_retryable=True)
+        raise error
 
 
 __all__ = ["RollbackWorkflow"]
