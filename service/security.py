@@ -117,9 +117,12 @@ def explain(error_text: str, security: Security) -> str | None:
         if marker in error_text:
             return hint
     # A server that refuses the client's certificate (or its absence) ends the session: TLS 1.3 shows
-    # it as an alert, a close without close_notify or a reset, depending on timing.
+    # it as an alert, a close without close_notify, a reset, or (on a loaded machine) the handshake
+    # cancelled or broken under the client, depending on timing.
     markers = (
         "close_notify",
+        "hyper::Error(Canceled",
+        "hyper::Error(Io",
         "CertificateRequired",
         "BadCertificate",
         "ConnectionReset",
