@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -32,6 +33,11 @@ from urllib.parse import urlencode
 DETAIL = "etags"
 # What a worker keeps of its polls' last answers (raw JSON): a PR is ~20 KB, so about a thousand.
 BODIES_BYTES = 16 * 1024 * 1024
+# A PR's commits follow from its head and base, both in the PR's own answer (and so in its ETag): when
+# the PR answers 304 its commits are those of the last look, and the probe does not ask for them
+# (one request less per look at approval). What could still differ unseen only errs strict: a base
+# that moved can only take commits out of the list, so the authors kept are a superset.
+_FOLLOWS_PULL = re.compile(r"^(?P<pull>.*/pulls/\d+)/commits$")
 
 
 def key(url: str, params: dict[str, Any] | None) -> str:
@@ -108,10 +114,16 @@ Request = Callable[..., tuple[int, dict[str, Any], str]]
 def unchanged(look: Look, request: Request, checkpoint: Callable[[], None]) -> bool:
     """Probe with the previous look's ETags (PyGithub's `requestJson`): True when every one is 304.
     The first other answer stops the probe; a 200 is kept for the full look to reuse."""
+    not_modified: set[str] = set()
     for seen in look.previous:
+        follows = _FOLLOWS_PULL.match(seen.url)
+        if follows and follows["pull"] in not_modified:
+            continue
         checkpoint()
         status, headers, body = request("GET", seen.url, seen.params, {"If-None-Match": seen.etag})
         if status == 304:
+            if not seen.params:
+                not_modified.add(seen.url)
             continue
         if status == 200:
             data = json.loads(body) if body else None

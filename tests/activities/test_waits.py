@@ -27,6 +27,7 @@ from hotfix.models import (
     WaitReviewInput,
     WaitRunInput,
 )
+from local.humans import Humans
 from tests.activities.conftest import Activities
 from tests.activities.helpers import (
     DEV_TOKEN,
@@ -216,6 +217,8 @@ async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
         assert caught.value.type == NOT_YET and "(unchanged)" in caught.value.message
         answers = _answers(sandbox, since)
         assert answers and all(status == 304 for _, status in answers), answers
+        # The PR's commits follow from its head, which its own 304 vouches for: not asked again.
+        assert not any(path.endswith("/commits") for path, _ in answers), answers
         assert beats[-1] == details  # handed on to the next attempt
     await asyncio.to_thread(
         lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
@@ -226,6 +229,33 @@ async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
     # The probe's first 200 is the look's own answer: no GET twice.
     paths = [path for path, status in _answers(sandbox, since) if status == 200]
     assert len(paths) == len(set(paths)), paths
+
+
+async def test_a_reviewer_who_pushes_to_the_pr_after_a_look_is_an_author_when_they_approve(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # The probe skips the PR's commits when the PR answers 304; a push moves the head, so the PR
+    # answers 200 and the look reads the commits again: the reviewer's own commit is seen.
+    _work_branch_with_a_pick(acts, sandbox)
+    pr = run(
+        acts.open_pull_request,
+        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
+    )
+    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
+    first = await environment().run(waits.wait_review, arg)
+    again = arg.model_copy(update={"last": first})
+    beats: list[Any] = []
+    with pytest.raises(ApplicationError):
+        await _attempt(1, [], beats).run(waits.wait_review, again)
+    details = beats[-1]
+    humans = Humans(sandbox.api_url, REPO)
+    await asyncio.to_thread(humans.push_change, WORK, token=REVIEWER_1_TOKEN)
+    await asyncio.to_thread(
+        lambda: _repo(sandbox, REVIEWER_1_TOKEN).get_pull(pr.number).create_review(event="APPROVE")
+    )
+    seen = await _attempt(2, details, beats).run(waits.wait_review, again)
+    assert "prod-reviewer-1" in seen.authors
+    assert seen.state != ReviewState.APPROVED and seen.approved_by == []
 
 
 async def test_a_nudged_look_reads_what_the_worker_kept_for_a_free_304(
