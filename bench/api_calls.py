@@ -41,6 +41,7 @@ from common import (
 )
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path, wait_for
 from sandbox.testing import running_sandbox
 
@@ -87,7 +88,7 @@ async def happy_path(sandbox: Any, env: Any, task_queue: str) -> tuple[HotfixSta
     started = time.monotonic()
     handle = await start_hotfix(env.client, task_queue, poll_interval=timedelta(seconds=1))
     await play_happy_path(env.client, handle.id, Humans(sandbox.api_url, REPO), within=120)
-    result = await handle.result()
+    result = await final_result(handle)
     return result.status, time.monotonic() - started
 
 
@@ -109,7 +110,7 @@ async def polling_window(sandbox: Any, env: Any, task_queue: str, window: float)
     t1 = t0 + window
     in_window = [r for r in sandbox.requests() if r["user"] == BOT and t0 <= r["timestamp"] < t1]
     await handle.signal("abort", AbortSignal(reason="benchmark over"))
-    await handle.result()
+    await final_result(handle)
     poll_times = [round(r["timestamp"] - t0, 1) for r in in_window if is_pull_get(r)]
     spacing = [b - a for a, b in itertools.pairwise(poll_times) if b - a > 1]
     return {

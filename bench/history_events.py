@@ -50,6 +50,7 @@ from temporalio.worker import Worker
 from activities.registry import lane_activities
 from hotfix import naming
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path
 from sandbox.testing import running_sandbox
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
@@ -89,7 +90,7 @@ async def happy_path() -> tuple[Size, Size]:
             async with in_process_worker(env, sandbox.api_url, task_queue):
                 handle = await start_hotfix(env.client, task_queue, poll_interval=timedelta(seconds=1))
                 await play_happy_path(env.client, handle.id, Humans(sandbox.api_url, REPO), within=120)
-                await handle.result()
+                await final_result(handle)
                 hotfix = await size_of(handle)
                 lane = await size_of(env.client.get_workflow_handle(naming.lane_workflow_id(REPO)))
                 await env.client.get_workflow_handle(naming.lane_workflow_id(REPO)).terminate("bench over")

@@ -50,6 +50,7 @@ from common import (
 )
 
 from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.humans import FIX_CONTENT, Humans, wait_for
 
 ORDER = list(Step)
@@ -134,7 +135,7 @@ async def one_hotfix(env: Any, task_queue: str, humans: Humans, mode: Mode, rng:
         await hurry(handle, lambda s: s.step == Step.BACK_MERGE)
     finally:
         await handle.signal("abort", AbortSignal(reason="benchmark sample over"))
-        await handle.result()
+        await final_result(handle)
 
 
 async def run(samples: int, budget: float) -> tuple[list[Mode], float]:

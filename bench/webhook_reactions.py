@@ -56,6 +56,7 @@ from common import (
 )
 
 from hotfix.models import ChangesReadySignal, Step
+from hotfix.outcome import final_result
 from local.humans import FIX_CONTENT, Humans, wait_for
 
 SECRET = "bench-webhook-secret"
@@ -202,7 +203,7 @@ async def one_hotfix(
     await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
     acted = time.monotonic()
     sample.reactions["back-merge merged -> done"] = await until_past(handle, Step.BACK_MERGE) - acted
-    result = await handle.result()
+    result = await final_result(handle)
     if result.status.step != Step.DONE:
         raise RuntimeError(f"the hotfix ended {result.status.step.value}: {result.status.reason}")
     sample.seconds = time.monotonic() - started

@@ -1,8 +1,9 @@
 """`record`: a hotfix's change record (#12 item 1), as GitHub shows what it did.
 
-A hotfix that ended done, aborted or expired carries its record in its result (read without a
-worker). Any other (running, failed, or started before the record existed) has it read now by
-RecordWorkflow on the worker, which holds the GitHub token; such a record is marked interim.
+A hotfix that ended done, aborted or expired carries its record in its result, read without a
+worker (an aborted or expired one in its failure's details, hotfix/outcome.py). Any other (running,
+failed, or started before the record existed) has it read now by RecordWorkflow on the worker,
+which holds the GitHub token; such a record is marked interim.
 """
 
 from __future__ import annotations
@@ -25,15 +26,22 @@ from cli.lookup import Hotfix, read_status, resolve
 from cli.options import WorkflowId, with_ctx
 from hotfix import search_attributes
 from hotfix.models import ChangeRecord, RecordInput
+from hotfix.outcome import early_end
 from hotfix.record_view import MARKER, record_markdown
 from service.temporal import has_pollers
 from workflows.record import RecordWorkflow
 
 
 async def _final(handle: Hotfix, description: WorkflowExecutionDescription) -> ChangeRecord | None:
-    if description.status != WorkflowExecutionStatus.COMPLETED:
-        return None
-    return (await handle.result()).record
+    if description.status == WorkflowExecutionStatus.COMPLETED:
+        return (await handle.result()).record
+    if description.status == WorkflowExecutionStatus.FAILED:
+        try:
+            await handle.result()
+        except WorkflowFailureError as err:
+            ended = early_end(err)  # aborted or expired: the result is in the failure
+            return ended.record if ended else None
+    return None
 
 
 async def read_record(client: Client, ctx: Ctx, workflow_id: str) -> tuple[ChangeRecord, bool]:

@@ -17,7 +17,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from cli.context import EXIT_USAGE, CliError, Ctx, print_json, process_settings, run
 from cli.options import Repository, acting_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
-from cli.start import DESCRIPTION_MAX, static_summary
+from cli.start import DESCRIPTION_MAX, ended_early, static_summary
 from hotfix import naming, search_attributes
 from hotfix.models import RollbackRequest, Step
 from hotfix.render import NOT_GIVEN
@@ -73,6 +73,11 @@ async def start_rollback(
     """Start one rollback; refuses a second start of the same one (same repository, day and reason)."""
     workflow_id = naming.rollback_workflow_id(request.repository, request.day, request.slug)
     as_fix = as_hotfix(request)
+    ended = await ended_early(client, workflow_id)
+    if ended:
+        raise CliError(
+            f"rollback {workflow_id} already ran today and ended {ended}; give another --reason for a new one"
+        )
     try:
         handle = await client.start_workflow(
             RollbackWorkflow.run,

@@ -14,6 +14,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from cli import dry_run
 from cli.context import EXIT_FAILED, EXIT_USAGE, CliError, Ctx, print_json, process_settings, run
@@ -21,6 +22,7 @@ from cli.options import SHA, Repository, acting_user, valid_incident, valid_repo
 from cli.preflight import wait_for_preflight
 from hotfix import naming, search_attributes
 from hotfix.models import DryRunResult, HotfixRequest, Step
+from hotfix.outcome import EARLY_END
 from hotfix.render import NOT_GIVEN
 from hotfix.settings import TemporalSettings
 from service.temporal import workflow_url
@@ -46,6 +48,7 @@ class Started:
 
 # "Back-merge hotfix DESCRIPTION into BRANCH" must stay within GitHub's 256-character PR titles.
 DESCRIPTION_MAX = 180
+EARLY_STEPS = {step.value for step in EARLY_END}
 
 
 def build_request(
@@ -98,6 +101,21 @@ def build_request(
     )
 
 
+async def ended_early(client: Client, workflow_id: str) -> str | None:
+    """ "aborted" or "expired" when the last run under `workflow_id` ended so; its run is Failed
+    (hotfix/outcome.py), which the ID reuse policy alone would let start again."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    step = description.typed_search_attributes.get(search_attributes.STEP)
+    if description.status == WorkflowExecutionStatus.FAILED and step in EARLY_STEPS:
+        return step
+    return None
+
+
 def static_summary(
     repository: str, description: str, incident: str | None = None, kind: str = "Hotfix"
 ) -> str:
@@ -139,6 +157,12 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
     work = naming.work_branch(process.work_branch_prefix, request.day, request.description, request.slug)
     prod = naming.prod_branch(process.prod_branch_prefix, request.day, request.description, request.slug)
     url = workflow_url(settings.ui_url, settings.temporal_namespace, workflow_id)
+    ended = await ended_early(client, workflow_id)
+    if ended:
+        raise CliError(
+            f"hotfix {workflow_id} already ran today and ended {ended}; use a different description "
+            "for a new hotfix"
+        )
     try:
         handle = await client.start_workflow(
             HotfixWorkflow.run,
@@ -147,6 +171,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
             task_queue=settings.task_queue,
             # A hotfix that failed (e.g. preflight, fixed since) may be started again under its name;
             # one that runs or ran to an end may not: that would be a second set of branches and PRs.
+            # (An aborted or expired one ends Failed too, hotfix/outcome.py: `ended_early` refuses it.)
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             static_summary=static_summary(request.repository, request.description, request.incident),

@@ -24,7 +24,7 @@ from workflows.back_merge import BackMergeStep
 from workflows.deploy import DeploySteps
 from workflows.record import RecordStep
 from workflows.updates import HumanUpdates
-from workflows.versions import QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
+from workflows.versions import EARLY_END_FAILS, QUEUED_REJOINS_VANISHED_LANE, REVIEWED_COMMIT_ONLY
 from workflows.waiting import IO_RETRY, QUEUE_ALLOWANCE, Stop, non_retryable
 
 with workflow.unsafe.imports_passed_through():
@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         Step,
         WatchLaneInput,
     )
+    from hotfix.outcome import EARLY_END
 
 T = TypeVar("T")
 
@@ -115,10 +116,12 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
         keeper.cancel()
 
     async def _runbook(self) -> HotfixResult:
+        stopped: Stop | None = None
         try:
             await self._steps()
         except Stop as stop:
             await self._wind_down(stop.step, stop.reason)
+            stopped = stop
         except (asyncio.CancelledError, CancelledError):
             # Cancelling from the UI is an abort: clean up the same way, then end as cancelled.
             await self._wind_down(Step.ABORTED, "workflow cancelled")
@@ -132,7 +135,16 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
             raise ApplicationError(f"{self.KIND} failed: {reason}", non_retryable=True) from err
         record = await self._change_record()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return HotfixResult(status=self._status, record=record)
+        result = HotfixResult(status=self._status, record=record)
+        if stopped is not None and workflow.patched(EARLY_END_FAILS):
+            # Aborted or expired is no success: the run ends Failed, its result in the details.
+            raise ApplicationError(
+                f"{self.KIND} {stopped.step.value}: {stopped.reason}",
+                result,
+                type=EARLY_END[stopped.step],
+                non_retryable=True,
+            )
+        return result
 
     async def _steps(self) -> None:
         """The runbook; an early end raises Stop (aborted, expired) or an ActivityError (failed)."""

@@ -69,6 +69,11 @@ NOTIFY_AT_WAITS = "notify-at-waits"
 # requester asked to review (one activity); the hotfix keeps waiting for a human to resolve it.
 BACK_MERGE_CONFLICTS = "back-merge-conflicts"
 
+# 14 (round 3, issue #13): an aborted or expired hotfix ends Failed (type HotfixAborted or
+# HotfixExpired, its result in the failure's details), not Completed like a done one: the UI's list
+# shows it red, not as a green success. Cleanup and the change record come first, as before.
+EARLY_END_FAILS = "early-end-fails"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -82,6 +87,7 @@ ALL = (
     CHANGE_RECORD,
     NOTIFY_AT_WAITS,
     BACK_MERGE_CONFLICTS,
+    EARLY_END_FAILS,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

@@ -44,7 +44,7 @@ async def test_a_signal_to_a_finished_hotfix_is_refused(server: Server, unique: 
     assert json.loads(watched.stdout.splitlines()[-1])["step"] == "aborted"
     # ... and the same hotfix cannot be started again under its name.
     again = await server.cli("start", repo, f"Fix login {unique}")
-    assert again.exit_code == 1 and "already ran today" in one_error_line(again)
+    assert again.exit_code == 1 and "already ran today and ended aborted" in one_error_line(again)
 
 
 async def test_signals_reach_the_workflow(server: Server, unique: str) -> None:

@@ -16,6 +16,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.humans import DEV, FIX_CONTENT, FIX_PATH, wait_for
 from tests.integration.conftest import REPO, writes
 from tests.integration.test_reviewed_only import at_approval, pull
@@ -62,6 +63,6 @@ async def test_a_conflicting_back_merge_is_reported_once_and_waits_for_a_human(
     # A human merges the prod branch into develop by hand, keeping both changes: GitHub shows the
     # back-merge PR as merged, and the hotfix is done.
     await asyncio.to_thread(humans.resolve_by_hand, "develop", status.prod_branch, FIX_PATH, BOTH)
-    result = await asyncio.wait_for(handle.result(), timeout=30)
+    result = await asyncio.wait_for(final_result(handle), timeout=30)
     assert result.status.step == Step.DONE
     assert len([c for c in pull(sandbox, back).get_issue_comments() if "cannot be merged" in c.body]) == 1

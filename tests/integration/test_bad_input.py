@@ -12,6 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, wait_for
 from sandbox.seed import DEV_TOKEN
 from tests.cli.support import invoke, one_error_line
@@ -102,4 +103,4 @@ async def test_a_cherry_pick_list_that_blocks_is_corrected_with_recheck(
     await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
     status = await wait_for(handle, lambda s: s.tested_sha == sha, "the hotfix past changes")
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)

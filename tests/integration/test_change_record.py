@@ -12,6 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixResult, Step
+from hotfix.outcome import final_result
 from hotfix.record_view import MARKER, record_markdown
 from local.humans import DEV, REVIEWER_1, REVIEWER_2, Humans, play_happy_path, wait_for
 from tests.cli.support import one_error_line
@@ -28,7 +29,7 @@ async def test_the_record_of_a_whole_hotfix_is_what_github_shows(
 ) -> None:
     handle = await start(local_env.client, task_queue, unique)
     await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     record, status = result.record, result.status
     assert record is not None and status.pull_request and status.back_merge_pull_request and status.run_id
     repo = sandbox.github().get_repo(REPO)
@@ -79,7 +80,7 @@ async def test_a_pr_approved_by_the_fixs_author_is_flagged_in_the_record(
     await asyncio.to_thread(humans.approve_pull_request, number, commit_id=sha, token=DEV[1])
     await wait_for(handle, lambda s: s.merged_sha is not None, "the merge")
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="flag seen", by=DEV[0]))
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     assert result.record is not None and result.record.step == Step.ABORTED.value
     assert f"self-approval: {DEV[0]} approved PR #{number} and authored a commit in it" in result.record.flags
 
@@ -99,7 +100,7 @@ async def test_the_record_comment_is_edited_in_place_when_read_again(
     # find the comment its attempt made; the record's edits it in place.
     sandbox.add_fault("POST", rf"/repos/{REPO}/issues/\d+/comments", count=2, status=502, applied=True)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over", by=DEV[0]))
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     assert result.record is not None
     pr = sandbox.github().get_repo(REPO).get_pull(status.pull_request.number)
     ours = [c.body for c in pr.get_issue_comments() if c.body.startswith(MARKER)]
@@ -119,7 +120,7 @@ async def test_record_prints_an_interim_record_while_running_and_the_final_one_a
     assert (found["final"], found["step"], found["workflow_id"]) == (False, "changes", handle.id)
 
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over", by=DEV[0]))
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     assert result.record is not None
     final = await asyncio.to_thread(cli, local_env, task_queue, "record", handle.id, "--markdown")
     assert final.exit_code == 0, final.output

@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path, wait_for
 from sandbox import apps
 from sandbox.seed import APP, APP_BOT
@@ -46,7 +47,7 @@ async def test_a_hotfix_completes_as_the_app_on_tokens_that_expire_while_it_runs
     async with hotfix_worker(local_env, sandbox, task_queue, **as_the_app(sandbox)):
         handle = await start(local_env.client, task_queue, unique)
         final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
-        result = await handle.result()
+        result = await final_result(handle)
     assert final.step == Step.DONE and result.status.step == Step.DONE
 
     log = sandbox.requests()
@@ -67,6 +68,7 @@ async def test_a_hotfix_completes_as_the_app_on_tokens_that_expire_while_it_runs
     )
     assert {r["user"] for r in worker_calls if r["path"] not in as_app} == {APP_BOT}
     assert len(writes(sandbox, "POST", DISPATCH)) == 1
+    assert result.status.pull_request is not None
     pr = sandbox.github().get_repo(REPO).get_pull(result.status.pull_request.number)
     assert pr.user.login == APP_BOT and pr.user.type == "Bot"
     run = sandbox.github().get_repo(REPO).get_workflow_run(result.status.run_id)
@@ -128,7 +130,7 @@ async def test_the_app_uninstalled_mid_hotfix_blocks_it_until_installed_again_an
         )
         assert status.back_merge_pull_request is not None
         await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
-        result = await handle.result()
+        result = await final_result(handle)
     assert result.status.step == Step.DONE
     # The worker found the new installation by itself (no restart, no setting changed).
     lookups = [

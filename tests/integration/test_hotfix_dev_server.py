@@ -17,6 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, RetryDeploySignal, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path, wait_for
 from tests.integration.conftest import DISPATCH, REPO, ROOT, prod_deployments, start, writes
 from workflows.hotfix import HotfixWorkflow
@@ -44,13 +45,14 @@ async def test_happy_path_end_to_end(
 ) -> None:
     handle = await start(local_env.client, task_queue, unique)
     final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
-    result = await handle.result()
+    result = await final_result(handle)
     assert final.step == Step.DONE and result.status.step == Step.DONE
 
     status = result.status
     assert status.base_source == "deployment" and status.base_ref == "main"
     repo = sandbox.github().get_repo(REPO)
     assert status.base_sha == repo.get_branch("main").commit.sha
+    assert status.pull_request and status.back_merge_pull_request
     pr = repo.get_pull(status.pull_request.number)
     assert pr.merged and pr.base.ref == status.prod_branch and pr.head.ref == status.work_branch
     back = repo.get_pull(status.back_merge_pull_request.number)
@@ -200,7 +202,7 @@ async def test_worker_killed_during_dispatch_makes_exactly_one_run(
         assert [run.id for run in runs] == [status.run_id]
         assert len(writes(sandbox, "POST", dispatch, 204)) == 1
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)
     finally:
         for proc in (first, second):
             if proc and proc.poll() is None:
@@ -238,7 +240,7 @@ async def test_a_rejected_deployment_waits_for_retry_deploy_and_the_rerun_deploy
     status = await wait_for(handle, lambda s: s.back_merge_pull_request is not None, "back-merge PR")
     assert status.back_merge_pull_request is not None
     await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     latest = prod_deployments(sandbox)[0]
     assert latest.ref == result.status.prod_branch and next(iter(latest.get_statuses())).state == "success"

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.lane import LANE_WORKFLOW
 from hotfix import naming
 from hotfix.models import AbortSignal, LaneEnqueueSignal, LaneState, Step
+from hotfix.outcome import final_result
 from local.humans import wait_for
 from tests.integration.conftest import REPO, start
 from workflows.hotfix import HotfixWorkflow
@@ -46,7 +47,7 @@ async def lane_is(client: Client, wanted: list[str]) -> None:
 
 async def abort(handle: WorkflowHandle) -> None:
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_a_terminated_lane_is_rejoined_in_the_first_order(

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, Step
+from hotfix.outcome import final_result
 from local.humans import DEV, Humans, wait_for
 from tests.integration.conftest import DISPATCH, REPO, start, writes
 from tests.integration.test_reviewed_only import to_approval
@@ -130,7 +131,7 @@ async def test_every_write_of_a_withdrawn_hotfix_happens_once_when_its_answer_is
     assert status.pull_request is not None
     lose_each_answer_once(sandbox, LOST["502 after applying"], WITHDRAWING_WRITES)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix"))
-    final = (await handle.result()).status
+    final = (await final_result(handle)).status
     assert final.step == Step.ABORTED
     every_fault_was_hit(sandbox)
     repo = sandbox.github().get_repo(REPO)
@@ -176,4 +177,4 @@ async def test_a_second_run_made_by_a_late_answer_is_cancelled_and_named(
     status = await wait_for(handle, lambda s: s.step == Step.BACK_MERGE, "deployed by its own run")
     assert status.deployed_sha == status.merged_sha
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path
 from service.metrics import NOTIFICATIONS
 from tests.chat_sink import ChatSink, refused_url
@@ -46,7 +47,7 @@ async def test_a_whole_hotfix_tells_each_wait_once(
             handle = await start(local_env.client, task_queue, unique, ui_base_url=UI)
             final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
             assert final.step == Step.DONE
-            result = await handle.result()
+            result = await final_result(handle)
     assert events(chat) == WAITS  # one message per wait, none twice
     by_event = dict(zip(WAITS, chat.messages, strict=True))
     changes, approval, deploy = by_event["changes"], by_event["approval"], by_event["deploy_approval"]
@@ -78,7 +79,7 @@ async def test_a_chat_that_is_down_never_holds_the_hotfix(
             handle = await start(local_env.client, task_queue, unique)
             final = await play_happy_path(local_env.client, handle.id, Humans(sandbox.api_url, REPO))
             assert final.step == Step.DONE
-            assert (await handle.result()).status.step == Step.DONE
+            assert (await final_result(handle)).status.step == Step.DONE
     assert events(chat) == WAITS
     assert sum(NOTIFICATIONS.labels(event, "given_up")._value.get() for event in WAITS) == given_up + len(
         WAITS

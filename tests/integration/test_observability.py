@@ -22,6 +22,7 @@ from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import Step
+from hotfix.outcome import final_result
 from local.humans import DEV, Humans, play_happy_path
 from tests.cli.support import free_port
 from tests.integration.conftest import REPO, start
@@ -227,7 +228,7 @@ async def test_a_blocked_hotfix_is_counted(
         )
         assert refused == 1
         await handle.signal("abort", {"reason": "test over"})
-        await handle.result()
+        await final_result(handle)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, Step
+from hotfix.outcome import final_result
 from local.humans import wait_for
 from sandbox.seed import ACTIONS_BOT_TOKEN
 from tests.integration.conftest import writes
@@ -37,7 +38,7 @@ async def test_an_approval_before_the_prs_checks_finish_merges_once_they_are_gre
     assert [(r.name, r.conclusion) for r in runs] == [("ci", "success"), ("ci", "success")]
     assert len(writes(sandbox, "PUT", r"/repos/acme/gaia-gateway/pulls/\d+/merge", 200)) == 1
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_a_pr_check_that_fails_after_the_approval_stops_the_merge(
@@ -65,4 +66,4 @@ async def test_a_pr_check_that_fails_after_the_approval_stops_the_merge(
     assert any(c.body.startswith(f"Checks failed on PR #{number} at {sha[:12]} (ci)") for c in comments)
     assert writes(sandbox, "PUT", r"/repos/acme/gaia-gateway/pulls/\d+/merge") == []
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.humans import DEV, FIX_CONTENT, Humans, wait_for
 from sandbox.seed import ADMIN_TOKEN, OTHER_CI_TOKEN
 from tests.integration.conftest import DISPATCH, REPO, hotfix_worker, seeded_sandbox, start, writes
@@ -75,7 +76,7 @@ def pull(sandbox: Any, number: int) -> Any:
 
 async def stop(handle: WorkflowHandle) -> HotfixStatus:
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    return (await handle.result()).status
+    return (await final_result(handle)).status
 
 
 async def test_a_push_after_the_approval_is_tested_and_approved_before_it_is_merged(
@@ -297,7 +298,7 @@ async def test_a_retargeted_back_merge_is_not_done_until_the_default_branch_has_
     # Merged into develop by hand, and said so: now it is done.
     await asyncio.to_thread(humans.merge_branch, "develop", status.prod_branch)
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     develop = sandbox.github().get_repo(REPO).compare(result.status.deployed_sha, "develop")
     assert develop.status in ("ahead", "identical")
@@ -318,7 +319,7 @@ async def test_a_back_merge_opened_again_by_hand_takes_over_from_the_closed_one(
         "the new back-merge PR adopted",
     )
     await asyncio.to_thread(humans.merge_pull_request, again)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     assert f"#{again}" in (result.status.message or "") and not pull(sandbox, closed).merged
 

@@ -12,6 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import Step
+from hotfix.outcome import final_result
 from local.humans import Humans, play_happy_path, wait_for
 from sandbox.seed import DEV_TOKEN
 from tests.cli.support import one_error_line
@@ -61,7 +62,7 @@ async def test_a_rollback_after_a_hotfix_brings_back_what_ran_and_the_next_hotfi
     assert done.deployed_sha == before.sha
     newest = prod_deployments(sandbox)[0]
     assert (newest.sha, newest.ref) == (before.sha, status.prod_branch)
-    record = (await handle.result()).record
+    record = (await final_result(handle)).record
     assert record is not None and record.run_conclusion == "success"
     assert before.sha in [d.sha for d in record.deployments]
     assert "reviewer-2" in " ".join(a.reviewer for a in record.approvals)

@@ -12,6 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal
+from hotfix.outcome import final_result
 from local.humans import Humans
 from tests.integration.conftest import REPO, hotfix_worker, start
 from tests.integration.test_reviewed_only import to_approval
@@ -37,4 +38,4 @@ async def test_a_stopping_worker_hands_its_poll_back_instead_of_holding_it(
     assert polls[0].last_failure.message.startswith("not yet: reviews of #"), polls[0].last_failure
     async with hotfix_worker(local_env, sandbox, task_queue):
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)

@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import Step
+from hotfix.outcome import final_result
 from local.humans import Humans, wait_for
 from tests.conftest import venv_binary
 from tests.integration.conftest import REPO, start
@@ -67,7 +68,7 @@ async def test_signals_without_payload_null_and_junk_from_the_cli(
     # Sent while the hotfix still waits, so it cannot race the hotfix's own look at the merge.
     await asyncio.to_thread(temporal_signal, local_env, handle.id, "recheck")
     await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     ignored = result.status.ignored_inputs
     assert [line.split(" ignored")[0] for line in ignored] == [
@@ -83,7 +84,7 @@ async def test_abort_without_payload_from_the_cli_withdraws_the_hotfix(
     handle = await start(local_env.client, task_queue, unique)
     await wait_for(handle, lambda s: s.step == Step.CHANGES, "changes")
     await asyncio.to_thread(temporal_signal, local_env, handle.id, "abort")
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.ABORTED
     assert result.status.reason == "aborted without a reason"
     repo = sandbox.github().get_repo(REPO)

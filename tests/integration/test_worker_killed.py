@@ -21,6 +21,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, wait_for
 from tests.integration.conftest import REPO, start, writes
 from tests.integration.test_hotfix_dev_server import spawn_worker, worker_process_env  # noqa: F401
@@ -144,7 +145,7 @@ async def test_a_worker_killed_in_the_merge_is_replaced_and_the_pr_is_merged_onc
         assert await attempts_of(handle, "merge_pull_request") == [(2, TimeoutType.TIMEOUT_TYPE_HEARTBEAT)]
         assert await heartbeat_timeouts(handle, "merge_pull_request") == {HEARTBEAT}
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)
     finally:
         workers.close()
 
@@ -184,6 +185,6 @@ async def test_a_worker_killed_in_a_look_is_replaced_and_the_wait_goes_on(
         assert (2, TimeoutType.TIMEOUT_TYPE_HEARTBEAT) in looks, looks
         assert await heartbeat_timeouts(handle, "wait_review") == {HEARTBEAT}
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)
     finally:
         workers.close()

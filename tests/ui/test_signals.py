@@ -11,6 +11,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 
 from hotfix.models import HotfixStatus, Step
+from hotfix.outcome import final_result
 from local.humans import Humans, wait_for
 from tests.integration.conftest import REPO
 from tests.ui.temporal_ui import ROOT, TemporalUI, failed_workflow_tasks, history, signals_in
@@ -95,8 +96,8 @@ async def test_changes_ready_recheck_and_retry_deploy_from_the_page_move_the_hot
     assert status.back_merge_pull_request is not None
     await asyncio.to_thread(humans.merge_pull_request, status.back_merge_pull_request.number)
 
-    result = await handle.result()
-    assert result["status"]["step"] == Step.DONE.value
+    result = await final_result(handle)
+    assert result.status.step == Step.DONE
     assert failed_workflow_tasks(await history(handle)) == []
 
 
@@ -107,9 +108,9 @@ async def test_abort_from_the_page_withdraws_the_hotfix(ui: TemporalUI, unique: 
 
     await send(ui, handle, "abort")
 
-    result = await handle.result()
-    assert result["status"]["step"] == Step.ABORTED.value
-    assert result["status"]["reason"] == "wrong fix"
+    result = await final_result(handle)
+    assert result.status.step == Step.ABORTED
+    assert result.status.reason == "wrong fix"
     # Nobody had pushed to them, so both branches are gone (as after `starter.py abort`).
     branches = {b.name for b in ui.sandbox.github().get_repo(REPO).get_branches()}
     assert not {status.work_branch, status.prod_branch} & branches

@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 from activities.registry import lane_activities
 from hotfix import search_attributes
 from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, RetryDeploySignal, Step
+from hotfix.outcome import final_result
 from service.temporal import add_search_attributes
 from tests.conftest import venv_binary
 from tests.workflows.conftest import SETTINGS, Harness
@@ -49,7 +50,7 @@ async def abort(h: Harness) -> WorkflowHandle:
     handle = await h.start("aborted")
     await h.reach(handle, Step.CHANGES)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
-    await handle.result()
+    await final_result(handle)
     return handle
 
 
@@ -62,7 +63,7 @@ async def abort_during_action(h: Harness) -> WorkflowHandle:
             break
         await asyncio.sleep(0.05)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="GitHub is down", by="dev-1"))
-    await handle.result()
+    await final_result(handle)
     h.gh.down = False
     return handle
 
@@ -115,10 +116,10 @@ async def lane_watch(h: Harness) -> WorkflowHandle:
     await h.reach(second, Step.QUEUED, lambda s: s.queued_behind == first.id)
     await asyncio.sleep(1.0)  # the watch looks a few times
     await first.signal(HotfixWorkflow.abort, AbortSignal(reason="withdrawn", by="dev-1"))
-    await first.result()
+    await final_result(first)
     await h.reach(second, Step.CHANGES)
     await second.signal(HotfixWorkflow.abort, AbortSignal(reason="done watching", by="dev-1"))
-    await second.result()
+    await final_result(second)
     return second
 
 
@@ -174,6 +175,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "notify": notifying,
     # Recorded after `back-merge-conflicts`: the back-merge PR conflicts, is reported, then resolved.
     "back_merge_conflict": back_merge_conflict,
+    # Recorded after `early-end-fails`: the abort ends the run Failed (HotfixAborted), not Completed.
+    "early_end": abort,
 }
 
 

@@ -8,6 +8,7 @@ import asyncio
 from temporalio.client import WorkflowHandle
 
 from hotfix.models import AbortSignal, ChangesReadySignal, HotfixStatus, RecheckSignal, Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval
 from workflows.hotfix import HotfixWorkflow
@@ -82,7 +83,7 @@ async def test_a_conflicting_back_merge_is_reported_once_and_waited_on(harness: 
     assert status.awaiting == f"back-merge PR #{number} into develop to be merged"
     h.gh.merge_by_hand(number)
     await last_nudge(h, handle)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     assert h.gh.calls.count("report_conflict") == 1
 
@@ -96,7 +97,7 @@ async def test_unknown_mergeability_is_not_a_conflict(harness: Harness) -> None:
     await nudge(h, handle)
     h.gh.merge_by_hand(number)
     await last_nudge(h, handle)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     assert "report_conflict" not in h.gh.calls and h.gh.prs[number].labels == []
 
@@ -124,4 +125,4 @@ async def test_a_refused_merge_of_a_conflicting_hotfix_pr_is_a_wait_not_a_failur
     status = await h.reach(handle, Step.DEPLOY_APPROVAL, lambda s: s.merged_sha is not None)
     await settled(h)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over", by="dev-1"))
-    await handle.result()
+    await final_result(handle)

@@ -13,6 +13,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.environments import time_skipping_server
 from tests.workflows.conftest import SETTINGS, Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval
@@ -80,7 +81,7 @@ async def test_a_drift_nobody_resolves_expires_and_reminds_meanwhile(harness: Ha
     await h.reach(handle, Step.DEPLOY)
     assert "@dev-1" in reminders(h, number)[-1]
     await h.env.sleep(SETTINGS.drift_timeout)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.EXPIRED and "resolution of the drift" in (result.status.reason or "")
 
 
@@ -91,7 +92,7 @@ async def test_a_blocked_hotfix_expires_instead_of_waiting_forever(harness: Harn
     status = await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
     assert status.awaiting_who == ["dev-1"]
     await h.env.sleep(SETTINGS.blocked_timeout + timedelta(minutes=1))
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.EXPIRED
     assert "fix of what blocked the hotfix" in (result.status.reason or "")
 
@@ -106,7 +107,7 @@ async def test_a_queued_hotfix_expires_when_the_one_ahead_never_moves(harness: H
     status = await h.reach(second, Step.QUEUED, lambda s: s.queued_behind is not None)
     assert status.awaiting_who == ["dev-1"]
     await h.env.sleep(SETTINGS.queued_timeout + timedelta(minutes=1))
-    result = await second.result()
+    result = await final_result(second)
     assert result.status.step == Step.EXPIRED
     assert "turn in the repository's lane" in (result.status.reason or "")
     assert (await first.query(HotfixWorkflow.status)).step == Step.CHANGES

@@ -6,7 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 
 from hotfix import search_attributes
 from hotfix.models import (
@@ -18,6 +19,7 @@ from hotfix.models import (
     RetryDeploySignal,
     Step,
 )
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
@@ -38,7 +40,7 @@ async def finish_back_merge(h: Harness, handle: WorkflowHandle) -> HotfixResult:
     assert status.back_merge_pull_request is not None
     h.gh.merge_by_hand(status.back_merge_pull_request.number)
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
-    return await handle.result()
+    return await final_result(handle)
 
 
 async def test_happy_path_follows_the_runbook(harness: Harness) -> None:
@@ -111,7 +113,7 @@ async def test_each_wait_expires_with_cleanup(
             await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
             status = await h.reach(handle, Step.BACK_MERGE, lambda s: s.back_merge_pull_request is not None)
     await h.env.sleep(sleep)
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     assert result.status.step == Step.EXPIRED
     assert result.status.reason and "by the deadline" in result.status.reason
     if deletes:
@@ -143,7 +145,7 @@ async def test_reminders_are_posted_at_the_interval(harness: Harness) -> None:
     assert len(reminders) == 3  # at 4 h, 8 h and 12 h
     assert all("Reminder" in body and "approving review" in body for body in reminders)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    assert (await handle.result()).status.step == Step.ABORTED
+    assert (await final_result(handle)).status.step == Step.ABORTED
 
 
 async def test_changes_ready_without_changes_keeps_waiting(harness: Harness) -> None:
@@ -157,7 +159,7 @@ async def test_changes_ready_without_changes_keeps_waiting(harness: Harness) -> 
     await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal())
     await h.reach(handle, Step.APPROVAL)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_failed_checks_then_green(harness: Harness) -> None:
@@ -174,7 +176,7 @@ async def test_failed_checks_then_green(harness: Harness) -> None:
     status = await h.reach(handle, Step.APPROVAL)
     assert status.pull_request is not None
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_change_request_then_approval_merges_reviewed_head(harness: Harness) -> None:
@@ -198,7 +200,7 @@ async def test_change_request_then_approval_merges_reviewed_head(harness: Harnes
     assert h.gh.prs[number].merged
     assert head in h.gh.ancestors[h.gh.branches[status.prod_branch]]
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_deploy_rejected_then_retry_deploy(harness: Harness) -> None:
@@ -245,7 +247,7 @@ async def test_abort_in_every_wait(harness: Harness, where: Step) -> None:
         await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
     status = await h.reach(handle, where)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
-    result: HotfixResult = await handle.result()
+    result: HotfixResult = await final_result(handle)
     assert result.status.step == Step.ABORTED
     assert result.status.reason == "wrong fix"
     if where == Step.BACK_MERGE:
@@ -265,7 +267,7 @@ async def test_cancellation_behaves_like_abort(harness: Harness) -> None:
     status = await h.reach(handle, Step.APPROVAL)
     await handle.cancel()
     with pytest.raises(WorkflowFailureError):
-        await handle.result()
+        await final_result(handle)
     [cleanup] = h.gh.cleanups
     assert status.pull_request is not None
     assert cleanup.pull_requests == [status.pull_request.number]
@@ -295,7 +297,7 @@ async def test_second_hotfix_waits_then_bases_on_the_first(harness: Harness) -> 
     assert second_status.base_ref == first_status.prod_branch
     for handle in (first, second):
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)
 
 
 async def test_drift_guard_stops_before_deploying(harness: Harness) -> None:
@@ -322,7 +324,7 @@ async def test_drift_guard_stops_before_deploying(harness: Harness) -> None:
     await h.reach(handle, Step.DEPLOY_APPROVAL)
     assert h.gh.calls.count("dispatch_deploy") == 1
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_cherry_pick_conflict_waits_for_a_human(harness: Harness) -> None:
@@ -335,7 +337,7 @@ async def test_cherry_pick_conflict_waits_for_a_human(harness: Harness) -> None:
     await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal())
     await h.reach(handle, Step.APPROVAL)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_clean_cherry_picks_are_applied(harness: Harness) -> None:
@@ -348,7 +350,7 @@ async def test_clean_cherry_picks_are_applied(harness: Harness) -> None:
         "pick-aaa111" in sha for sha in h.gh.ancestors[h.gh.branches[status.work_branch]]
     )
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await handle.result()
+    await final_result(handle)
 
 
 async def test_preflight_failure_has_no_side_effects(harness: Harness) -> None:
@@ -356,7 +358,7 @@ async def test_preflight_failure_has_no_side_effects(harness: Harness) -> None:
     h.gh.preflight_failure = "environment prod admits only main"
     handle = await h.start()
     with pytest.raises(WorkflowFailureError) as failure:
-        await handle.result()
+        await final_result(handle)
     assert "deployment branch policy" in str(failure.value.cause)
     assert h.gh.calls == ["preflight"]
     status = await handle.query(HotfixWorkflow.status)
@@ -374,7 +376,7 @@ async def test_abort_while_an_action_is_still_retrying(harness: Harness) -> None
         await asyncio.sleep(0.025)
     assert h.gh.calls.count("preflight") >= 2, "preflight was not retried"
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="GitHub is down, will do it by hand"))
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.ABORTED
     assert result.status.reason == "GitHub is down, will do it by hand"
     assert h.gh.cleanups == [], "nothing was made, so nothing is cleaned up"
@@ -389,8 +391,34 @@ async def test_abort_after_a_failed_deployment_deletes_nothing(harness: Harness)
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
     await h.reach(handle, Step.DEPLOY_FAILED)
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="roll forward instead"))
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.ABORTED
     assert h.gh.cleanups == [], "a deploy that ran may have changed production: keep its branches"
     assert status.prod_branch in h.gh.branches
     assert "nothing was deleted" in (result.status.message or "")
+
+
+@pytest.mark.parametrize("ending", ["aborted", "expired"])
+async def test_an_aborted_or_expired_hotfix_ends_failed_not_as_a_success(
+    harness: Harness, ending: str
+) -> None:
+    # The UI's list shows Completed green: a hotfix that shipped nothing must not look like one.
+    h = harness
+    handle = await h.start()
+    await h.reach(handle, Step.CHANGES)
+    if ending == "aborted":
+        await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
+    else:
+        await h.env.sleep(timedelta(days=30))
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.non_retryable
+    assert cause.type == ("HotfixAborted" if ending == "aborted" else "HotfixExpired")
+    assert cause.message.startswith(f"hotfix {ending}: ")
+    # Nothing of the result is lost: it is the failure's details, and the step says which end it was.
+    result = await final_result(handle)
+    assert result.status.step == Step(ending) and result.record is not None
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(search_attributes.STEP) == ending

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hotfix.models import AbortSignal, Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
@@ -22,7 +23,7 @@ async def test_a_terminated_hotfix_does_not_block_the_lane(harness: Harness) -> 
     status = await h.reach(second, Step.CHANGES)
     assert status.queued_behind is None
     await second.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await second.result()
+    await final_result(second)
 
 
 async def test_hotfixes_of_other_repositories_do_not_queue(harness: Harness) -> None:
@@ -33,7 +34,7 @@ async def test_hotfixes_of_other_repositories_do_not_queue(harness: Harness) -> 
         status = await h.reach(handle, Step.CHANGES)
         assert status.queued_behind is None
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-        await handle.result()
+        await final_result(handle)
 
 
 async def test_a_hotfix_joining_behind_a_terminated_head_goes_at_once(harness: Harness) -> None:
@@ -47,4 +48,4 @@ async def test_a_hotfix_joining_behind_a_terminated_head_goes_at_once(harness: H
     status = await h.reach(second, Step.CHANGES)
     assert status.queued_behind is None
     await second.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await second.result()
+    await final_result(second)

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from hotfix.outcome import final_result
 from local.environments import time_skipping_server
 from tests.workflows.conftest import SETTINGS, Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
@@ -109,7 +110,7 @@ async def test_a_block_and_an_expiry_are_told(harness: Harness) -> None:
     await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
     await h.reach(handle, Step.PULL_REQUEST, lambda s: (s.message or "").startswith("blocked:"))
     await h.env.sleep(timedelta(hours=3))
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.EXPIRED
     events = [n.event for n in h.gh.notifications]
     assert events == ["changes", "blocked", "expired"]
@@ -125,7 +126,7 @@ async def test_a_failed_hotfix_is_told_before_the_workflow_fails(harness: Harnes
     h.gh.preflight_failure = "prod/hotfix/* may not deploy to prod"
     handle = await h.start("preflight fails")
     with pytest.raises(WorkflowFailureError):
-        await handle.result()
+        await final_result(handle)
     # The failure's message was sent while the workflow still ran, not dropped with it.
     assert [n.event for n in h.gh.notifications] == ["failed"]
     assert "may not deploy" in (h.gh.notifications[0].note or "")
@@ -142,7 +143,7 @@ async def test_a_hotfix_cancelled_from_the_ui_is_told_as_aborted(harness: Harnes
     await h.reach(handle, Step.CHANGES)
     await handle.cancel()
     with pytest.raises(WorkflowFailureError):
-        await handle.result()
+        await final_result(handle)
     assert [n.event for n in h.gh.notifications] == ["changes", "aborted"]
     assert h.gh.notifications[1].note == "workflow cancelled"
 

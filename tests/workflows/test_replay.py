@@ -23,7 +23,9 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # branch, the later ones its new branch (see workflows/versions.py).
 # The histories recorded before `change-record` carry every patch but that one and those they list.
 # (and before `notify-at-waits`, whose marker only a hotfix with chat targets records).
-BEFORE_RECORD = set(versions.ALL) - {
+# A happy path never reaches `early-end-fails` (only an abort or an expiry does).
+ENDS = set(versions.ALL) - {versions.EARLY_END_FAILS}
+BEFORE_RECORD = ENDS - {
     versions.CHANGE_RECORD,
     versions.NOTIFY_AT_WAITS,
     versions.BACK_MERGE_CONFLICTS,
@@ -73,7 +75,7 @@ PATCHES: dict[str, set[str]] = {
         versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
         versions.CHECKS_OF_THE_PR_BEFORE_MERGE,
     },
-    "change_record": set(versions.ALL)
+    "change_record": ENDS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
@@ -81,7 +83,7 @@ PATCHES: dict[str, set[str]] = {
         versions.BACK_MERGE_CONFLICTS,
     },
     # Recorded before `change-record`, by a worker with chat targets.
-    "notify": set(versions.ALL)
+    "notify": ENDS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
@@ -89,12 +91,22 @@ PATCHES: dict[str, set[str]] = {
         versions.BACK_MERGE_CONFLICTS,
     },
     # Recorded before `change-record` and `notify-at-waits`: a back-merge conflict, resolved by hand.
-    "back_merge_conflict": set(versions.ALL)
+    "back_merge_conflict": ENDS
     - {
         versions.FAILED_RUN_MAY_HAVE_DEPLOYED,
         versions.QUEUED_REJOINS_VANISHED_LANE,
         versions.CHANGE_RECORD,
         versions.NOTIFY_AT_WAITS,
+    },
+    # Recorded after `early-end-fails`: an abort at `changes`, ending Failed (HotfixAborted).
+    "early_end": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.EVERY_WAIT_NAMED,
+        versions.REVIEWED_COMMIT_ONLY,
+        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+        versions.STATUS_IN_MEMO,
+        versions.CHANGE_RECORD,
+        versions.EARLY_END_FAILS,
     },
 }
 

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 
 from hotfix import naming
 from hotfix.models import AbortSignal, HotfixResult, HotfixStatus, RecheckSignal, Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import DAY, SETTINGS, Harness
 from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
 from workflows.hotfix import HotfixWorkflow
@@ -28,7 +29,7 @@ async def ship_a_hotfix(h: Harness, description: str = "login returns 500") -> H
 
 async def refusal(handle: WorkflowHandle) -> str:
     with pytest.raises(WorkflowFailureError) as failed:
-        await handle.result()
+        await final_result(handle)
     status = await handle.query(HotfixWorkflow.status)
     assert status.step == Step.FAILED and status.run_id is None
     return str(failed.value.cause)
@@ -50,7 +51,7 @@ async def test_a_rollback_redeploys_what_ran_before_and_the_next_hotfix_bases_on
     assert status.run_id is not None and h.gh.runs[status.run_id].sha == "main-0"
     h.gh.approve_run(status.run_id)
     await rollback.signal(HotfixWorkflow.recheck, RecheckSignal())
-    result: HotfixResult = await rollback.result()
+    result: HotfixResult = await final_result(rollback)
     assert result.status.step == Step.DONE and result.status.deployed_sha == "main-0"
     assert h.gh.deployed == ("main-0", "main")
     assert result.record is not None and result.record.run_id == status.run_id
@@ -66,7 +67,7 @@ async def test_a_rollback_redeploys_what_ran_before_and_the_next_hotfix_bases_on
     started = await h.reach(after, Step.CHANGES)
     assert (started.base_sha, started.base_ref) == ("main-0", "main")
     await after.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await after.result()
+    await final_result(after)
 
 
 async def test_a_rollback_whose_ref_moved_on_deploys_a_branch_made_at_its_commit(h: Harness) -> None:
@@ -86,7 +87,7 @@ async def test_a_rollback_nobody_approves_expires_withdraws_its_branch_and_frees
     rollback = await h.start_rollback(REASON)
     status = await h.reach(rollback, Step.DEPLOY_APPROVAL, lambda s: bool(s.awaiting_who))
     await h.env.sleep(SETTINGS.deploy_approval_timeout + timedelta(hours=1))
-    result: HotfixResult = await rollback.result()
+    result: HotfixResult = await final_result(rollback)
     assert result.status.step == Step.EXPIRED
     [cleanup] = h.gh.cleanups
     assert cleanup.branches == [status.prod_branch] and cleanup.cancel_run_id == status.run_id
@@ -94,7 +95,7 @@ async def test_a_rollback_nobody_approves_expires_withdraws_its_branch_and_frees
     after = await h.start("second try at the login fix")
     await h.reach(after, Step.CHANGES)
     await after.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await after.result()
+    await final_result(after)
 
 
 async def test_with_nothing_deployed_before_there_is_nothing_to_roll_back_to(h: Harness) -> None:
@@ -113,7 +114,7 @@ async def test_a_rollback_is_refused_while_a_hotfix_has_merged_and_not_deployed(
     assert f"hotfix {hotfix.id} has merged and is not deployed yet (at deploy_approval)" in why
     assert h.gh.calls.count("dispatch_deploy") == 1  # the hotfix's own
     await hotfix.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
-    await hotfix.result()
+    await final_result(hotfix)
 
 
 async def test_a_rollback_queued_behind_a_hotfix_is_refused_if_production_changed_meanwhile(

@@ -12,6 +12,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 
 from hotfix.models import Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
@@ -84,7 +85,7 @@ async def test_every_signal_survives_every_payload_and_the_hotfix_still_finishes
     assert status.back_merge_pull_request is not None
     h.gh.merge_by_hand(status.back_merge_pull_request.number)
     await _send(handle, "recheck", NOTHING)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.DONE
     assert any(line.startswith("recheck: payload 'stop' ignored") for line in result.status.ignored_inputs)
 
@@ -95,7 +96,7 @@ async def test_abort_without_a_reason_aborts_with_a_default_one(harness: Harness
     handle = await h.start()
     await h.reach(handle, Step.CHANGES)
     await _send(handle, "abort", payload)
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.ABORTED
     assert result.status.reason == "aborted without a reason"
 
@@ -105,5 +106,5 @@ async def test_a_typed_abort_keeps_its_reason(harness: Harness) -> None:
     handle = await h.start()
     await h.reach(handle, Step.CHANGES)
     await handle.signal(HotfixWorkflow.abort, {"reason": "wrong fix", "by": "dev-1"})
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.reason == "wrong fix" and not result.status.ignored_inputs

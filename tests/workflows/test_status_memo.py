@@ -8,6 +8,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 
 from cli.lookup import memo_status
 from hotfix.models import ChangesReadySignal, HotfixStatus, RecheckSignal, Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
@@ -47,7 +48,7 @@ async def test_the_memo_holds_the_queried_status_at_every_wait(harness: Harness)
     assert status.back_merge_pull_request is not None
     h.gh.merge_by_hand(status.back_merge_pull_request.number)
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
-    result = await handle.result()
+    result = await final_result(handle)
     # The last workflow task writes the final status too, so a closed hotfix's memo is its end.
     in_memo, _ = await memo_and_query(handle)
     assert in_memo == result.status
@@ -59,7 +60,7 @@ async def test_a_failed_hotfix_memo_says_why(harness: Harness) -> None:
     h.gh.preflight_failure = "environment prod admits only main"
     handle = await h.start()
     with pytest.raises(WorkflowFailureError):
-        await handle.result()
+        await final_result(handle)
     in_memo, queried = await memo_and_query(handle)
     assert in_memo == queried
     assert in_memo is not None and in_memo.step == Step.FAILED

@@ -14,6 +14,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from hotfix.models import DecisionResult, Step
+from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
@@ -102,5 +103,5 @@ async def test_abort_is_taken_once_then_refused_with_the_first_reason(harness: H
         await _refused(handle, "abort", {"reason": "again"})
         == "abort: the hotfix is being aborted (wrong fix)"
     )
-    result = await handle.result()
+    result = await final_result(handle)
     assert result.status.step == Step.ABORTED and result.status.reason == "wrong fix"
