@@ -35,7 +35,7 @@ from temporalio.worker import (
 )
 
 from hotfix.settings import WorkerSettings
-from hotfix.telemetry import STEP_DURATION, STEP_DURATION_BUCKETS
+from hotfix.telemetry import STEP_DURATION, STEP_DURATION_BUCKETS, WAIT_DURATION
 from service import logs as hotfix_logging
 from service import metrics
 from service.backpressure import Backlog, GitHubBackpressure
@@ -216,7 +216,10 @@ def metrics_runtime(port: int | None, host: str = "127.0.0.1") -> Runtime:
     exported = (
         PrometheusConfig(
             bind_address=f"{host}:{port}",
-            histogram_bucket_overrides={STEP_DURATION: list(STEP_DURATION_BUCKETS)},
+            histogram_bucket_overrides={
+                STEP_DURATION: list(STEP_DURATION_BUCKETS),
+                WAIT_DURATION: list(STEP_DURATION_BUCKETS),
+            },
         )
         if port
         else None

@@ -11,7 +11,11 @@ STEP = SearchAttributeKey.for_keyword("HotfixStep")
 # Set by the starter from `--incident`: the UI lists every hotfix of one incident (HotfixIncident = "INC-1").
 INCIDENT = SearchAttributeKey.for_keyword("HotfixIncident")
 
-ALL = (REPOSITORY, STEP, INCIDENT)
+# "true" while a hotfix waits for a human to fix what GitHub refused (then "false"): the UI lists the
+# blocked ones (HotfixBlocked = "true"), and the worker's `hotfix_blocked_now` gauge counts them.
+BLOCKED = SearchAttributeKey.for_keyword("HotfixBlocked")
+
+ALL = (REPOSITORY, STEP, INCIDENT, BLOCKED)
 
 
 def at_start(repository: str, incident: str | None) -> TypedSearchAttributes:

@@ -2,16 +2,18 @@
 
 Two sources, one page:
 
-- ours, in `REGISTRY` (prometheus-client): `hotfix_hotfixes{step}` (running hotfixes by step, counted
-  in Temporal's visibility every `REFRESH` seconds; every worker reports the namespace's count, so
-  aggregate with `max`, not `sum`), `hotfix_github_requests_total{method,route,status}` (every answer
-  GitHub gave this worker, by route template: `/repos/{owner}/{repo}/pulls/{pull_number}/merge`),
+- ours, in `REGISTRY` (prometheus-client): `hotfix_hotfixes{step}` and `hotfix_blocked_now` (running
+  hotfixes by step, and those blocked, counted in Temporal's visibility every `REFRESH` seconds;
+  every worker reports the namespace's count, so aggregate with `max`, not `sum`),
+  `hotfix_github_requests_total{method,route,status}` (every answer GitHub gave this worker, by route
+  template: `/repos/{owner}/{repo}/pulls/{pull_number}/merge`),
   `hotfix_github_rate_limit_remaining{resource}` and `..._reset_timestamp_seconds{resource}` (from
   the last answer's `X-RateLimit-*` headers), `hotfix_notifications_total{event,outcome}` (chat
   messages, activities/notify.py);
 - the Temporal SDK's (`temporal_*`, and what the workflow records through its replay-safe metric
-  meter: `hotfix_step_duration_seconds{step}`, `hotfix_blocked_total{step}`), from the SDK's own
-  exporter, which listens on a private 127.0.0.1 port and is appended to our page.
+  meter: `hotfix_step_duration_seconds{step}`, `hotfix_wait_duration_seconds{step,on}`,
+  `hotfix_blocked_total{step}`), from the SDK's own exporter, which listens on a private 127.0.0.1
+  port and is appended to our page.
 
 The port is bound before the worker connects to anything, so a port in use is one line and exit 2.
 """
@@ -41,6 +43,12 @@ HOTFIXES = Gauge(
     "Running hotfixes by step, counted in Temporal's visibility (the namespace's count: use max across "
     "workers)",
     ["step"],
+    registry=REGISTRY,
+)
+BLOCKED_NOW = Gauge(
+    "hotfix_blocked_now",
+    "Running hotfixes blocked now (waiting for a human to fix what GitHub refused), counted in "
+    "Temporal's visibility (the namespace's count: use max across workers)",
     registry=REGISTRY,
 )
 GITHUB_REQUESTS = Counter(
@@ -162,6 +170,11 @@ async def count_hotfixes(client: Client, *, every: float = REFRESH) -> None:
                     f"{search_attributes.STEP.name} = '{step.value}'"
                 )
                 HOTFIXES.labels(step.value).set((await client.count_workflows(query)).count)
+            blocked = (
+                f"WorkflowType = 'HotfixWorkflow' AND ExecutionStatus = 'Running' AND "
+                f"{search_attributes.BLOCKED.name} = 'true'"
+            )
+            BLOCKED_NOW.set((await client.count_workflows(blocked)).count)
             failing = False
         except Exception as err:  # a metric must never stop the worker
             if not failing:

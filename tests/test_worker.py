@@ -231,6 +231,7 @@ async def test_search_attributes_are_registered_once(local_env: WorkflowEnvironm
         "HotfixRepository",
         "HotfixStep",
         "HotfixIncident",
+        "HotfixBlocked",
     ]
     assert await ensure_search_attributes(local_env.client, namespace) == []
 

@@ -1,16 +1,19 @@
-"""What the workflow tells operators as it goes: a log line per step change and the step/blocked
-metrics. Both go through the SDK's replay-safe facilities (`workflow.logger`, `workflow.metric_meter`),
-which write nothing while a workflow replays and add no command to its history (no patch needed)."""
+"""What the workflow tells operators as it goes: a log line per step change and the step, wait and
+blocked metrics. Both go through the SDK's replay-safe facilities (`workflow.logger`,
+`workflow.metric_meter`), which write nothing while a workflow replays and add no command to its
+history (no patch needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from hotfix.models import Step, StepEvent
-    from hotfix.telemetry import BLOCKED, STEP_DURATION
+    from hotfix.telemetry import BLOCKED, STEP_DURATION, WAIT_DURATION
 
 
 def step_changed(previous: Step, step: Step, timeline: list[StepEvent], now: datetime) -> None:
@@ -22,6 +25,27 @@ def step_changed(previous: Step, step: Step, timeline: list[StepEvent], now: dat
         workflow.metric_meter().create_histogram_float(
             STEP_DURATION, "Seconds a hotfix spent in a step", "s"
         ).record(max((now - left.started_at).total_seconds(), 0.0), {"step": left.step.value})
+
+
+@contextmanager
+def waiting(step: Step, on: str) -> Iterator[None]:
+    """One wait at `step` on `on` ("people" or "github"): its time goes into the histogram as it ends,
+    whichever way (met, aborted, expired)."""
+    started = workflow.now()
+    try:
+        yield
+    except GeneratorExit:
+        raise  # evicted from a worker's cache: the wait goes on, it is not over
+    except BaseException:
+        _wait_over(step, on, started)
+        raise
+    _wait_over(step, on, started)
+
+
+def _wait_over(step: Step, on: str, started: datetime) -> None:
+    workflow.metric_meter().create_histogram_float(
+        WAIT_DURATION, "Seconds a hotfix spent in one wait, by step and by what it waited on", "s"
+    ).record(max((workflow.now() - started).total_seconds(), 0.0), {"step": step.value, "on": on})
 
 
 def blocked(step: Step) -> None:

@@ -74,6 +74,10 @@ BACK_MERGE_CONFLICTS = "back-merge-conflicts"
 # shows it red, not as a green success. Cleanup and the change record come first, as before.
 EARLY_END_FAILS = "early-end-fails"
 
+# 15 (round 3, issue #13 item 5): a blocked hotfix sets the HotfixBlocked search attribute ("true"
+# while blocked, "false" after), so the UI and the `hotfix_blocked_now` gauge find the blocked ones.
+BLOCKED_LISTED = "blocked-listed"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -88,6 +92,7 @@ ALL = (
     NOTIFY_AT_WAITS,
     BACK_MERGE_CONFLICTS,
     EARLY_END_FAILS,
+    BLOCKED_LISTED,
 )
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)

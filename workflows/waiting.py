@@ -28,7 +28,12 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from workflows import telemetry
 from workflows.notify import Notifying
-from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
+from workflows.versions import (
+    ABORT_INTERRUPTS_ACTIONS,
+    BLOCKED_LISTED,
+    EVERY_WAIT_NAMED,
+    HEARTBEATS_NOTICE_A_DEAD_WORKER,
+)
 
 with workflow.unsafe.imports_passed_through():
     from activities.pulls import PullRequestActivities
@@ -179,20 +184,23 @@ class Waiting(Notifying):
         """Wait for `condition`, an abort, or the deadline; post reminders on the PR meanwhile."""
         self._wait_begins(deadline)
         self._publish()
-        while True:
-            if self._abort is not None:
-                raise Stop(Step.ABORTED, self._abort.reason)
-            if condition():
-                return
-            now = workflow.now()
-            if deadline is not None and now >= deadline:
-                raise Stop(Step.EXPIRED, f"no {what} by the deadline, {deadline:%Y-%m-%d %H:%M} UTC")
-            wake = [t for t in (deadline, self._next_reminder) if t is not None]
-            timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
-            try:
-                await workflow.wait_condition(lambda: condition() or self._abort is not None, timeout=timeout)
-            except TimeoutError:
-                await self._maybe_remind()
+        with telemetry.waiting(self._status.step, "people"):
+            while True:
+                if self._abort is not None:
+                    raise Stop(Step.ABORTED, self._abort.reason)
+                if condition():
+                    return
+                now = workflow.now()
+                if deadline is not None and now >= deadline:
+                    raise Stop(Step.EXPIRED, f"no {what} by the deadline, {deadline:%Y-%m-%d %H:%M} UTC")
+                wake = [t for t in (deadline, self._next_reminder) if t is not None]
+                timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
+                try:
+                    await workflow.wait_condition(
+                        lambda: condition() or self._abort is not None, timeout=timeout
+                    )
+                except TimeoutError:
+                    await self._maybe_remind()
 
     async def _signal_after(
         self, name: Signal, seen: int, *, deadline: datetime | None = None, what: str = "a human"
@@ -280,17 +288,18 @@ class Waiting(Notifying):
         waiting from a fresh look. `deadline()` is read before each poll, so a decision may move it.
         """
         last: R | None = None
-        while True:
-            seen = await self._poll(
-                method, partial(self._watch_input, make_input, last), deadline=deadline(), what=what
-            )
-            decided = await decide(seen)
-            if isinstance(decided, LookAgain):
-                last = None
-            elif decided is not None:
-                return decided
-            else:
-                last = seen
+        with telemetry.waiting(self._status.step, "github"):
+            while True:
+                seen = await self._poll(
+                    method, partial(self._watch_input, make_input, last), deadline=deadline(), what=what
+                )
+                decided = await decide(seen)
+                if isinstance(decided, LookAgain):
+                    last = None
+                elif decided is not None:
+                    return decided
+                else:
+                    last = seen
 
     @staticmethod
     def _watch_input(make_input: Callable[[R | None], I], last: R | None, fresh: bool) -> I:
@@ -424,6 +433,9 @@ class Waiting(Notifying):
             raise err
         previous = (self._status.awaiting, list(self._status.awaiting_who))
         telemetry.blocked(self._status.step)
+        listed = workflow.patched(BLOCKED_LISTED)
+        if listed:
+            workflow.upsert_search_attributes([search_attributes.BLOCKED.value_set("true")])
         self._status.message = f"blocked: {cause.message}"
         self._await_who(
             "a human to fix the problem, then the recheck signal", [self._request.requested_by], "blocked"
@@ -434,6 +446,8 @@ class Waiting(Notifying):
             deadline=self._deadline(self._settings.blocked_timeout),
             what="fix of what blocked the hotfix",
         )
+        if listed:
+            workflow.upsert_search_attributes([search_attributes.BLOCKED.value_set("false")])
         self._status.awaiting, self._status.awaiting_who = previous[0], previous[1]
         self._status.message = "rechecking after a fix"
         self._publish()

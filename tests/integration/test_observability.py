@@ -182,6 +182,13 @@ async def test_the_worker_log_tells_the_hotfix_in_json_lines(
         if name == "hotfix_step_duration_seconds_count"
     }
     assert durations.get("approval", 0) >= 1 and durations.get("changes", 0) >= 1, durations
+    # and the time per wait: for people (changes ready) and on GitHub (the checks, the review).
+    waits = {
+        (dict(labels)["step"], dict(labels)["on"]): v
+        for (name, labels), v in samples.items()
+        if name == "hotfix_wait_duration_seconds_count"
+    }
+    assert waits.get(("changes", "people"), 0) >= 1 and waits.get(("approval", "github"), 0) >= 1, waits
     assert any(name.startswith("temporal_") for name, _ in samples)
 
 
@@ -203,9 +210,11 @@ async def test_a_blocked_hotfix_is_counted(
     )
     log = tmp_path / "worker.log"
     metrics_port = free_port()
-    proc = spawn_worker({**worker_process_env, "HOTFIX_METRICS_PORT": str(metrics_port)}, log)
+    env = {**worker_process_env, "HOTFIX_METRICS_PORT": str(metrics_port), "HOTFIX_METRICS_REFRESH": "0.2"}
+    proc = spawn_worker(env, log)
     try:
         await _until(log, '"worker started"', proc)
+        before = value(await asyncio.to_thread(scrape, metrics_port), "hotfix_blocked_now")
         handle = await start(local_env.client, task_queue, unique)
         await _until(log, "Resource not accessible", proc)
         deadline = time.monotonic() + 15
@@ -227,6 +236,11 @@ async def test_a_blocked_hotfix_is_counted(
             status="403",
         )
         assert refused == 1
+        # and it is counted among those blocked now (the namespace's count, other tests' included).
+        deadline = time.monotonic() + 15
+        while value(await asyncio.to_thread(scrape, metrics_port), "hotfix_blocked_now") < before + 1:
+            assert time.monotonic() < deadline, "hotfix_blocked_now never counted the blocked hotfix"
+            await asyncio.sleep(0.2)
         await handle.signal("abort", {"reason": "test over"})
         await final_result(handle)
     finally:

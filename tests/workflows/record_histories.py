@@ -151,6 +151,19 @@ async def notifying(h: Harness) -> WorkflowHandle:
         h.gh.notify = False
 
 
+async def blocked(h: Harness) -> WorkflowHandle:
+    """GitHub refuses the branch, then a fix and a recheck (`blocked-listed`); then an abort."""
+    h.gh.refuse.add("create_branch")
+    handle = await h.start("blocked")
+    await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
+    h.gh.refuse.discard("create_branch")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.CHANGES)
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over", by="dev-1"))
+    await final_result(handle)
+    return handle
+
+
 # happy_path and abort were recorded before the patches and replay their old branches; keep them.
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
@@ -177,6 +190,10 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "back_merge_conflict": back_merge_conflict,
     # Recorded after `early-end-fails`: the abort ends the run Failed (HotfixAborted), not Completed.
     "early_end": abort,
+    # Recorded before `blocked-listed` (its upserts taken out for the recording): the old path.
+    "blocked_unlisted": blocked,
+    # Recorded after `blocked-listed`: HotfixBlocked set while blocked, cleared after the recheck.
+    "blocked": blocked,
 }
 
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from hotfix import search_attributes
+from hotfix.models import AbortSignal, ChangesReadySignal, RecheckSignal, Step
 from hotfix.outcome import final_result
 from local.environments import time_skipping_server
 from tests.workflows.conftest import SETTINGS, Harness
@@ -111,3 +112,20 @@ async def test_a_queued_hotfix_expires_when_the_one_ahead_never_moves(harness: H
     assert result.status.step == Step.EXPIRED
     assert "turn in the repository's lane" in (result.status.reason or "")
     assert (await first.query(HotfixWorkflow.status)).step == Step.CHANGES
+
+
+async def test_a_blocked_hotfix_is_listed_as_blocked_until_a_recheck_gets_it_going(harness: Harness) -> None:
+    # The UI's list (HotfixBlocked = "true") and the worker's hotfix_blocked_now gauge find it.
+    h = harness
+    h.gh.refuse.add("create_branch")
+    handle = await h.start()
+    await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(search_attributes.BLOCKED) == "true"
+    h.gh.refuse.discard("create_branch")
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    await h.reach(handle, Step.CHANGES)
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(search_attributes.BLOCKED) == "false"
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
+    assert (await final_result(handle)).status.step == Step.ABORTED

@@ -23,8 +23,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # branch, the later ones its new branch (see workflows/versions.py).
 # The histories recorded before `change-record` carry every patch but that one and those they list.
 # (and before `notify-at-waits`, whose marker only a hotfix with chat targets records).
-# A happy path never reaches `early-end-fails` (only an abort or an expiry does).
-ENDS = set(versions.ALL) - {versions.EARLY_END_FAILS}
+# A happy path never reaches `early-end-fails` (only an abort or an expiry does) nor `blocked-listed`.
+ENDS = set(versions.ALL) - {versions.EARLY_END_FAILS, versions.BLOCKED_LISTED}
 BEFORE_RECORD = ENDS - {
     versions.CHANGE_RECORD,
     versions.NOTIFY_AT_WAITS,
@@ -107,6 +107,27 @@ PATCHES: dict[str, set[str]] = {
         versions.STATUS_IN_MEMO,
         versions.CHANGE_RECORD,
         versions.EARLY_END_FAILS,
+    },
+    # Recorded before `blocked-listed`, the same story: no HotfixBlocked upserts.
+    "blocked_unlisted": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.EVERY_WAIT_NAMED,
+        versions.REVIEWED_COMMIT_ONLY,
+        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+        versions.STATUS_IN_MEMO,
+        versions.CHANGE_RECORD,
+        versions.EARLY_END_FAILS,
+    },
+    # Recorded after `blocked-listed`: blocked at `branches`, a recheck, then an abort.
+    "blocked": {
+        versions.ABORT_INTERRUPTS_ACTIONS,
+        versions.EVERY_WAIT_NAMED,
+        versions.REVIEWED_COMMIT_ONLY,
+        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+        versions.STATUS_IN_MEMO,
+        versions.CHANGE_RECORD,
+        versions.EARLY_END_FAILS,
+        versions.BLOCKED_LISTED,
     },
 }
 
