@@ -12,12 +12,15 @@ import re
 
 from activities.github.rest import RepoApi
 from activities.github.users import is_user
-from hotfix.render import NOT_GIVEN
+from hotfix.render import NOT_GIVEN, WEBHOOK_SENDER
 
 # "HH:MM:SS signal, by WHO" (workflows/payloads.py), maybe followed by a note in parentheses.
 SENT_BY = re.compile(r", by (?P<who>.+?)(?= \(no payload|$)")
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?")
 NOT_A_USER = " (no GitHub user)"
+# The receiver's rechecks name an event and a delivery, not a person: said so, not looked up (anyone
+# may type the same in the UI; a recheck only makes the hotfix look at GitHub again).
+A_WEBHOOK = " (a webhook's nudge, no person)"
 
 
 def checked_senders(api: RepoApi, signals: list[str]) -> list[str]:
@@ -30,6 +33,9 @@ def checked_senders(api: RepoApi, signals: list[str]) -> list[str]:
             out.append(line)
             continue
         who = match.group("who")
+        if who.startswith(WEBHOOK_SENDER + " "):
+            out.append(line[: match.end()] + A_WEBHOOK + line[match.end() :])
+            continue
         if who not in known:
             known[who] = LOGIN.fullmatch(who) is not None and is_user(api, who)
         out.append(line if known[who] else line[: match.end()] + NOT_A_USER + line[match.end() :])

@@ -29,6 +29,8 @@ RUNBOOK: list[tuple[Step, str]] = [
 DONE, NOW, TO_DO = r"\[done\]", r"\[now\]", r"\[to do\]"
 # Where nobody said who (the UI's signals carry no identity; `by` is optional).
 NOT_GIVEN = "not given"
+# How the webhook receiver signs its rechecks ("webhook EVENT DELIVERY"): a nudge from GitHub, no person.
+WEBHOOK_SENDER = "webhook"
 _ORDER = {step: i for i, (step, _) in enumerate(RUNBOOK)}
 _ORDER[Step.DEPLOY_FAILED] = _ORDER[Step.DEPLOYING]
 

@@ -10,6 +10,7 @@ from temporalio.service import RPCError
 
 from hotfix import naming, search_attributes
 from hotfix.models import HotfixStatus, RecheckSignal
+from hotfix.render import WEBHOOK_SENDER
 
 # GitHub gives up on a delivery after 10 s; a query no worker answers must not use that up.
 QUERY_TIMEOUT = timedelta(seconds=2)
@@ -72,4 +73,4 @@ class Hotfixes:
 
     async def nudge(self, workflow_id: str, event: str, delivery: str) -> None:
         handle = self._client.get_workflow_handle(workflow_id)
-        await handle.signal("recheck", RecheckSignal(by=f"webhook {event} {delivery}".strip()))
+        await handle.signal("recheck", RecheckSignal(by=f"{WEBHOOK_SENDER} {event} {delivery}".strip()))

@@ -15,6 +15,7 @@ SIGNALS = [
     "09:16:00 recheck, by no-such-user-1 (no payload it could read: acted on with the defaults)",
     "09:17:00 abort, by Alice <script>",
     "09:18:00 recheck, by not given",
+    "09:19:00 recheck, by webhook pull_request_review 72d3162e-cc78-11e3-81ab-4c9367dc0958",
 ]
 
 
@@ -31,6 +32,8 @@ def test_senders_that_are_no_github_user_are_marked_in_the_record(acts: Activiti
         "the defaults)",
         "09:17:00 abort, by Alice <script> (no GitHub user)",
         "09:18:00 recheck, by not given",
+        "09:19:00 recheck, by webhook pull_request_review 72d3162e-cc78-11e3-81ab-4c9367dc0958 (a webhook's "
+        "nudge, no person)",
     ]
-    # One look per login; a name that cannot be a login is not asked for.
+    # One look per login; a name that cannot be a login, or a webhook's, is not asked for.
     assert count(sandbox, "GET", r"(/api/v3)?/users/[^/]+") == 2

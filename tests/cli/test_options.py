@@ -65,7 +65,15 @@ def test_who_acts_is_hotfix_user_then_gits_github_user_then_the_login_name(
 
 @pytest.mark.parametrize("by", ["not a login", "-dash-first", "a--b", "x" * 40, "dev-1;rm"])
 def test_by_that_is_no_github_login_is_refused_with_exit_2(by: str) -> None:
-    for command in (["start", "acme/gaia-gateway", "fix login"], ["abort", "hotfix/x", "--reason", "r"]):
+    commands = (
+        ["start", "acme/gaia-gateway", "fix login"],
+        ["rollback", "acme/gaia-gateway", "--reason", "bad release"],
+        ["abort", "hotfix/x", "--reason", "r"],
+        ["changes-ready", "hotfix/x"],
+        ["recheck", "hotfix/x"],
+        ["retry-deploy", "hotfix/x"],
+    )
+    for command in commands:
         result = invoke([*command, "--by", by])
         assert result.exit_code == 2, (command, result.output)
         assert "--by takes a GitHub login" in one_error_line(result)

@@ -48,6 +48,14 @@ def mtls(pki: Pki, local_env: WorkflowEnvironment) -> Iterator[TlsProxy]:
         yield proxy
 
 
+@pytest.fixture
+def tls_only(pki: Pki, local_env: WorkflowEnvironment) -> Iterator[TlsProxy]:
+    """Temporal Cloud's API-key shape: the server proves who it is, the client sends a key, no cert."""
+    upstream = local_env.client.service_client.config.target_host
+    with TlsProxy(pki, upstream, require_client_cert=False) as proxy:
+        yield proxy
+
+
 def secured(proxy: TlsProxy, pki: Pki, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
@@ -81,6 +89,27 @@ def test_the_starter_reaches_temporal_over_mtls_with_a_server_name(mtls: TlsProx
     listed = starter(secured(mtls, pki), "list", "--json", "--limit", "1")
     assert listed.returncode == 0, listed.stderr
     assert isinstance(json.loads(listed.stdout), list)
+
+
+def test_the_starter_reaches_a_tls_server_with_an_api_key_and_no_client_certificate(
+    tls_only: TlsProxy, pki: Pki
+) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOTFIX_TEMPORAL_ADDRESS": tls_only.address,
+        "HOTFIX_TEMPORAL_TLS": "true",
+        "HOTFIX_TEMPORAL_TLS_CA": str(pki.ca),
+        "HOTFIX_TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
+        "HOTFIX_TEMPORAL_API_KEY": API_KEY,
+    }
+    listed = starter(env, "list", "--json", "--limit", "1")
+    assert listed.returncode == 0, listed.stderr
+    assert isinstance(json.loads(listed.stdout), list)
+    assert API_KEY not in listed.stdout + listed.stderr
+    # The same without TLS is refused before anything is sent: a key never travels in plaintext.
+    plain_env = {k: v for k, v in env.items() if not k.startswith("HOTFIX_TEMPORAL_TLS")}
+    plain = starter({**plain_env, "HOTFIX_TEMPORAL_TLS": "false"}, "list")
+    assert plain.returncode == 2 and "never sent in plaintext" in one_line(plain)
 
 
 @pytest.mark.parametrize(
