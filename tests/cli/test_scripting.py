@@ -187,17 +187,19 @@ async def test_colors_follow_color_and_no_color(server: Server, unique: str) -> 
     repo = f"acme-{unique}/gaia-gateway"
     wid = (await start(server, repo, f"Fix login {unique}"))["workflow_id"]
     await server.until_step(wid, Step.CHANGES)
-    outputs: dict[str, Any] = {}
-    for name, args, env in [
+    cases: list[tuple[str, list[str], dict[str, str]]] = [
         ("piped", [], {}),
         ("always", ["--color", "always"], {}),
         ("always-over-no-color", ["--color", "always"], {"NO_COLOR": "1"}),
         ("never", ["--color", "never"], {"FORCE_COLOR": "1"}),
         ("no-color", [], {"NO_COLOR": "1", "FORCE_COLOR": "1"}),
-    ]:
-        result = await server.cli("status", wid, *args, env=env)
-        assert result.exit_code == 0
-        outputs[name] = bool(COLOR.search(result.stdout))
+    ]
+    # The real script, its output a pipe, as a script or a pager reads it (side by side: 5 starts).
+    results = await asyncio.gather(*(script(server, "status", wid, *args, env=env) for _, args, env in cases))
+    outputs: dict[str, Any] = {}
+    for (name, _, _), (code, out, err) in zip(cases, results, strict=True):
+        assert code == 0, (name, err)
+        outputs[name] = bool(COLOR.search(out))
     await over(server, wid)
     assert outputs == {
         "piped": False,
@@ -217,7 +219,7 @@ async def test_a_hotfix_is_found_by_its_slug_or_its_pull_request(server: Server,
     current = await server.until_step(wid, Step.APPROVAL)
     assert current.pull_request is not None
     key = wid.rsplit("/", 1)[1]
-    for name in (
+    names = (
         [key, "--repository", repo],
         [key],  # the only hotfix of that name
         # The PR's page as a person copies it (the doubles' own URLs are not GitHub-shaped).
@@ -225,15 +227,17 @@ async def test_a_hotfix_is_found_by_its_slug_or_its_pull_request(server: Server,
         [f"https://github.example.com/{repo}/pull/{current.pull_request.number}/files"],
         [str(current.pull_request.number), "--repository", repo],
         [f"#{current.pull_request.number}", "--repository", repo],
-    ):
-        result = await server.cli("status", *name, "--json")
-        assert result.exit_code == 0, (name, result.stderr)
-        assert json.loads(result.stdout)["workflow_id"] == wid, name
-    result = await server.cli("status", str(current.pull_request.number))
-    assert result.exit_code == 2 and result.stderr.strip() == (
+    )
+    # The real script, piped, each way of naming it side by side.
+    found = await asyncio.gather(*(script(server, "status", *name, "--json") for name in names))
+    for name, (code, out, err) in zip(names, found, strict=True):
+        assert code == 0, (name, err)
+        assert json.loads(out)["workflow_id"] == wid, name
+    code, _, err = await script(server, "status", str(current.pull_request.number))
+    assert code == 2 and err.strip() == (
         f"error: '{current.pull_request.number}' is a pull request number: say whose with "
         "--repository OWNER/NAME"
     )
-    result = await server.cli("status", "999", "--repository", repo)
-    assert result.exit_code == 1 and f"no hotfix of {repo} has pull request #999" in result.stderr
+    code, _, err = await script(server, "status", "999", "--repository", repo)
+    assert code == 1 and f"no hotfix of {repo} has pull request #999" in err
     assert (await server.cli("abort", wid, "--reason", "test over")).exit_code == 0
