@@ -190,6 +190,14 @@ async def test_the_worker_log_tells_the_hotfix_in_json_lines(
     }
     assert waits.get(("changes", "people"), 0) >= 1 and waits.get(("approval", "github"), 0) >= 1, waits
     assert any(name.startswith("temporal_") for name, _ in samples)
+    # The SDK's series the Grafana dashboard graphs are on the page (a failure counter only once
+    # something failed, so that one is not required here).
+    from tests.deploy.test_grafana_dashboard import dashboard_metrics
+
+    shown = {name for name, _ in samples}
+    graphed = {name for name in dashboard_metrics() if name.startswith("temporal_")}
+    expected = graphed - {"temporal_workflow_task_execution_failed_total"}
+    assert graphed and expected <= shown, expected - shown
 
 
 async def test_a_blocked_hotfix_is_counted(
