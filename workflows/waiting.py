@@ -26,14 +26,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from workflows import telemetry
+from workflows import telemetry, versions
 from workflows.notify import Notifying
-from workflows.versions import (
-    ABORT_INTERRUPTS_ACTIONS,
-    BLOCKED_LISTED,
-    EVERY_WAIT_NAMED,
-    HEARTBEATS_NOTICE_A_DEAD_WORKER,
-)
+from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
 
 with workflow.unsafe.imports_passed_through():
     from activities.pulls import PullRequestActivities
@@ -433,7 +428,7 @@ class Waiting(Notifying):
             raise err
         previous = (self._status.awaiting, list(self._status.awaiting_who))
         telemetry.blocked(self._status.step)
-        listed = workflow.patched(BLOCKED_LISTED)
+        listed = workflow.patched(versions.BLOCKED_LISTED)
         if listed:
             workflow.upsert_search_attributes([search_attributes.BLOCKED.value_set("true")])
         self._status.message = f"blocked: {cause.message}"

@@ -409,7 +409,7 @@ async def test_an_aborted_or_expired_hotfix_ends_failed_not_as_a_success(
     if ending == "aborted":
         await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
     else:
-        await h.env.sleep(timedelta(days=30))
+        await h.env.sleep(timedelta(days=7, hours=1))  # the changes deadline, as in the test above
     with pytest.raises(WorkflowFailureError) as failed:
         await handle.result()
     assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
