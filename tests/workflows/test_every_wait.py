@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 import pytest_asyncio
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from hotfix import search_attributes
@@ -129,3 +132,30 @@ async def test_a_blocked_hotfix_is_listed_as_blocked_until_a_recheck_gets_it_goi
     assert described.typed_search_attributes.get(search_attributes.BLOCKED) == "false"
     await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
     assert (await final_result(handle)).status.step == Step.ABORTED
+
+
+@pytest.mark.parametrize("ending", ["aborted", "expired"])
+async def test_an_aborted_or_expired_hotfix_ends_failed_not_as_a_success(
+    harness: Harness, ending: str
+) -> None:
+    # The UI's list shows Completed green: a hotfix that shipped nothing must not look like one.
+    # (Here, not in test_hotfix.py: the 7-day skip needs a time-skipping server of its own.)
+    h = harness
+    handle = await h.start()
+    await h.reach(handle, Step.CHANGES)
+    if ending == "aborted":
+        await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
+    else:
+        await h.env.sleep(timedelta(days=7, hours=1))  # the changes deadline, as in the test above
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert (await handle.describe()).status == WorkflowExecutionStatus.FAILED
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.non_retryable
+    assert cause.type == ("HotfixAborted" if ending == "aborted" else "HotfixExpired")
+    assert cause.message.startswith(f"hotfix {ending}: ")
+    # Nothing of the result is lost: it is the failure's details, and the step says which end it was.
+    result = await final_result(handle)
+    assert result.status.step == Step(ending) and result.record is not None
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(search_attributes.STEP) == ending
