@@ -124,11 +124,11 @@ class RollbackActivities(OnGitHub):
     @staticmethod
     def _ref_head(api: RepoApi, ref: str, sha: str) -> str:
         """Where the deployment's ref points now; a branch or tag that is gone refuses the rollback."""
+        if ref == sha:
+            return sha  # deployed by sha: nothing to look up, the rollback makes a branch there
         head = branch_head(api, ref)
-        if head is None and ref != sha:
+        if head is None:
             head = commit_of(api, ref)  # a tag
-        if head is None and ref == sha:
-            head = sha  # deployed by sha: the rollback makes a branch there
         if head is None:
             raise refused(
                 f"the ref {ref} of that deployment no longer exists on {api.repository}: restore it at "
