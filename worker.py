@@ -33,6 +33,7 @@ from temporalio.worker import (
     WorkflowInboundInterceptor,
     WorkflowInterceptorClassInput,
 )
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from hotfix.settings import WorkerSettings
 from hotfix.telemetry import STEP_DURATION, STEP_DURATION_BUCKETS, WAIT_DURATION
@@ -58,6 +59,14 @@ WORKFLOWS: list[type] = [
     DryRunWorkflow,
     RecordWorkflow,
 ]
+# The sandbox re-imports a workflow's modules (workflows/*.py) for every workflow it caches: ~330 KiB
+# of code per hotfix and its lane (bench/worker_memory.py). They keep no mutable module-level state, so
+# they are imported once, outside the sandbox. The sandbox's checks on what their code calls
+# (datetime.now, random) then stop there; builtins (open, ...) stay checked, and tests/workflows, which
+# run them under the SDK's default sandbox, keep every check.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows")
+)
 # Every GitHub activity is async (activities/github/threads.py): its blocking calls run in the GitHub
 # client's own threads, so the SDK never raises a cancellation inside a library. Only test doubles
 # may still be sync; they get this many threads.
@@ -154,6 +163,7 @@ def build_worker(
         client,
         task_queue=queue,
         workflows=WORKFLOWS,
+        workflow_runner=WORKFLOW_RUNNER,
         activities=[*activities, *lane],
         activity_executor=activity_executor,
         tuner=tuner(settings, getattr(github_client, "threads", None)),

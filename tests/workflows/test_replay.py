@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
@@ -132,6 +133,17 @@ PATCHES: dict[str, set[str]] = {
 }
 
 
+def runner_of(name: str) -> dict[str, Any]:
+    """The Replayer's workflow runner: the SDK's default sandbox, or the one worker.py runs with
+    (workflows/ passed through, for memory). Imported here: this module is itself re-imported in
+    the sandbox (ReorderedHotfixWorkflow), where worker.py's imports do not belong."""
+    if name == "default":
+        return {}
+    from worker import WORKFLOW_RUNNER
+
+    return {"workflow_runner": WORKFLOW_RUNNER}
+
+
 def load(path: Path) -> WorkflowHistory:
     recorded = json.loads(path.read_text())
     return WorkflowHistory.from_json(recorded["workflow_id"], recorded["history"])
@@ -158,9 +170,14 @@ def test_every_patch_has_a_history_that_carries_it() -> None:
     assert carried == set(versions.ALL)
 
 
+@pytest.mark.parametrize("runner", ["default", "worker"])
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_history_replays_cleanly(path: Path) -> None:
-    replayer = Replayer(workflows=[HotfixWorkflow, LaneWorkflow], data_converter=pydantic_data_converter)
+async def test_history_replays_cleanly(path: Path, runner: str) -> None:
+    replayer = Replayer(
+        workflows=[HotfixWorkflow, LaneWorkflow],
+        data_converter=pydantic_data_converter,
+        **runner_of(runner),
+    )
     result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 
@@ -176,8 +193,13 @@ class ReorderedHotfixWorkflow(HotfixWorkflow):
         return HotfixResult(status=self._status)
 
 
+@pytest.mark.parametrize("runner", ["default", "worker"])
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_a_reordered_workflow_fails_replay(path: Path) -> None:
-    replayer = Replayer(workflows=[ReorderedHotfixWorkflow], data_converter=pydantic_data_converter)
+async def test_a_reordered_workflow_fails_replay(path: Path, runner: str) -> None:
+    replayer = Replayer(
+        workflows=[ReorderedHotfixWorkflow],
+        data_converter=pydantic_data_converter,
+        **runner_of(runner),
+    )
     result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
     assert isinstance(result.replay_failure, NondeterminismError), result.replay_failure
