@@ -192,11 +192,11 @@ def _answers(sandbox: Any, since: int) -> list[tuple[str, int]]:
     return [(r["path"], r["status"]) for r in sandbox.requests()[since:] if r["method"] == "GET"]
 
 
-async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
+async def _looked_once(
     acts: Activities, waits: GitHubWaits, sandbox: Any
-) -> None:
-    # Each retry of a poll looks with the ETags its previous attempt left in its heartbeat details
-    # (Temporal hands them to the next attempt): nothing new is all 304, which costs no rate limit.
+) -> tuple[Any, WaitReviewInput, list[Any]]:
+    """A PR under review, reported once, then one attempt that found nothing new: its heartbeats
+    (the last one carries the ETags the next attempt probes with)."""
     _work_branch_with_a_pick(acts, sandbox)
     pr = run(
         acts.open_pull_request,
@@ -208,6 +208,15 @@ async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
     beats: list[Any] = []
     with pytest.raises(ApplicationError):
         await _attempt(1, [], beats).run(waits.wait_review, again)
+    return pr, again, beats
+
+
+async def test_an_unchanged_look_is_only_free_304s_and_a_change_is_seen_at_once(
+    acts: Activities, waits: GitHubWaits, sandbox: Any
+) -> None:
+    # Each retry of a poll looks with the ETags its previous attempt left in its heartbeat details
+    # (Temporal hands them to the next attempt): nothing new is all 304, which costs no rate limit.
+    pr, again, beats = await _looked_once(acts, waits, sandbox)
     details = beats[-1]
     assert not details[0].startswith("waiting for") and details[1]["etags"]  # no worker note in `status`
     for attempt in (2, 3):
@@ -236,17 +245,7 @@ async def test_a_reviewer_who_pushes_to_the_pr_after_a_look_is_an_author_when_th
 ) -> None:
     # The probe skips the PR's commits when the PR answers 304; a push moves the head, so the PR
     # answers 200 and the look reads the commits again: the reviewer's own commit is seen.
-    _work_branch_with_a_pick(acts, sandbox)
-    pr = run(
-        acts.open_pull_request,
-        OpenPullRequestInput(repository=REPO, head=WORK, base=PROD, title="Hotfix", body=""),
-    )
-    arg = WaitReviewInput(repository=REPO, number=pr.number, poll_interval=POLL)
-    first = await environment().run(waits.wait_review, arg)
-    again = arg.model_copy(update={"last": first})
-    beats: list[Any] = []
-    with pytest.raises(ApplicationError):
-        await _attempt(1, [], beats).run(waits.wait_review, again)
+    pr, again, beats = await _looked_once(acts, waits, sandbox)
     details = beats[-1]
     humans = Humans(sandbox.api_url, REPO)
     await asyncio.to_thread(humans.push_change, WORK, token=REVIEWER_1_TOKEN)

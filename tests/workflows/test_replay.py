@@ -31,6 +31,16 @@ BEFORE_RECORD = ENDS - {
     versions.NOTIFY_AT_WAITS,
     versions.BACK_MERGE_CONFLICTS,
 }
+# What an abort at `changes` (or soon after) passes through, recorded after `early-end-fails`.
+ABORTED = {
+    versions.ABORT_INTERRUPTS_ACTIONS,
+    versions.EVERY_WAIT_NAMED,
+    versions.REVIEWED_COMMIT_ONLY,
+    versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
+    versions.STATUS_IN_MEMO,
+    versions.CHANGE_RECORD,
+    versions.EARLY_END_FAILS,
+}
 PATCHES: dict[str, set[str]] = {
     "happy_path": set(),
     "abort": set(),
@@ -100,36 +110,11 @@ PATCHES: dict[str, set[str]] = {
         versions.NOTIFY_AT_WAITS,
     },
     # Recorded after `early-end-fails`: an abort at `changes`, ending Failed (HotfixAborted).
-    "early_end": {
-        versions.ABORT_INTERRUPTS_ACTIONS,
-        versions.EVERY_WAIT_NAMED,
-        versions.REVIEWED_COMMIT_ONLY,
-        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
-        versions.STATUS_IN_MEMO,
-        versions.CHANGE_RECORD,
-        versions.EARLY_END_FAILS,
-    },
+    "early_end": ABORTED,
     # Recorded before `blocked-listed`, the same story: no HotfixBlocked upserts.
-    "blocked_unlisted": {
-        versions.ABORT_INTERRUPTS_ACTIONS,
-        versions.EVERY_WAIT_NAMED,
-        versions.REVIEWED_COMMIT_ONLY,
-        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
-        versions.STATUS_IN_MEMO,
-        versions.CHANGE_RECORD,
-        versions.EARLY_END_FAILS,
-    },
+    "blocked_unlisted": ABORTED,
     # Recorded after `blocked-listed`: blocked at `branches`, a recheck, then an abort.
-    "blocked": {
-        versions.ABORT_INTERRUPTS_ACTIONS,
-        versions.EVERY_WAIT_NAMED,
-        versions.REVIEWED_COMMIT_ONLY,
-        versions.HEARTBEATS_NOTICE_A_DEAD_WORKER,
-        versions.STATUS_IN_MEMO,
-        versions.CHANGE_RECORD,
-        versions.EARLY_END_FAILS,
-        versions.BLOCKED_LISTED,
-    },
+    "blocked": ABORTED | {versions.BLOCKED_LISTED},
 }
 
 
