@@ -26,22 +26,19 @@ from cli.lookup import Hotfix, read_status, resolve
 from cli.options import WorkflowId, with_ctx
 from hotfix import search_attributes
 from hotfix.models import ChangeRecord, RecordInput
-from hotfix.outcome import early_end
+from hotfix.outcome import final_result
 from hotfix.record_view import MARKER, record_markdown
 from service.temporal import has_pollers
 from workflows.record import RecordWorkflow
 
 
 async def _final(handle: Hotfix, description: WorkflowExecutionDescription) -> ChangeRecord | None:
-    if description.status == WorkflowExecutionStatus.COMPLETED:
-        return (await handle.result()).record
-    if description.status == WorkflowExecutionStatus.FAILED:
-        try:
-            await handle.result()
-        except WorkflowFailureError as err:
-            ended = early_end(err)  # aborted or expired: the result is in the failure
-            return ended.record if ended else None
-    return None
+    if description.status not in (WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.FAILED):
+        return None
+    try:
+        return (await final_result(handle)).record  # aborted or expired: from the failure's details
+    except WorkflowFailureError:
+        return None  # failed for real: no result
 
 
 async def read_record(client: Client, ctx: Ctx, workflow_id: str) -> tuple[ChangeRecord, bool]:

@@ -42,6 +42,10 @@ async def test_a_signal_to_a_finished_hotfix_is_refused(server: Server, unique: 
     watched = await server.cli("watch", wid, "--json")
     assert watched.exit_code == 1
     assert json.loads(watched.stdout.splitlines()[-1])["step"] == "aborted"
+    # ... its change record is the final one, read from the failure's details without a worker ...
+    recorded = await server.cli("record", wid, "--json")
+    assert recorded.exit_code == 0, recorded.output
+    assert json.loads(recorded.stdout)["final"] is True
     # ... and the same hotfix cannot be started again under its name.
     again = await server.cli("start", repo, f"Fix login {unique}")
     assert again.exit_code == 1 and "already ran today and ended aborted" in one_error_line(again)
