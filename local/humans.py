@@ -15,8 +15,12 @@ from typing import Any
 
 from github import Auth, Github
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from hotfix.models import ChangesReadySignal, HotfixStatus, Step
+
+# What a query whose worker died meanwhile gets instead of an answer.
+UNANSWERED = {RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE}
 
 # The sandbox's seeded users (sandbox/seed.py); the values are the sandbox's, not secrets.
 DEV = ("dev-1", "sandbox-dev-token")
@@ -168,10 +172,19 @@ async def wait_for(
     within: float = 60.0,
     interval: float = 0.2,
 ) -> HotfixStatus:
-    """Query `status` until `ready` holds; fail at once if the hotfix ended instead."""
+    """Query `status` until `ready` holds; fail at once if the hotfix ended instead.
+
+    A query is answered by a worker: one killed (or stopping) as it answers makes the server cancel
+    it. That is no answer, so it is asked again, until `within` is up."""
     deadline = time.monotonic() + within
     while True:
-        status: HotfixStatus = await handle.query("status", result_type=HotfixStatus)
+        try:
+            status: HotfixStatus = await handle.query("status", result_type=HotfixStatus)
+        except RPCError as err:
+            if err.status not in UNANSWERED or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(interval)
+            continue
         if ready(status):
             return status
         if status.step.terminal:
