@@ -179,29 +179,28 @@ class Waiting(Notifying):
         """Wait for `condition`, an abort, or the deadline; post reminders on the PR meanwhile."""
         self._wait_begins(deadline)
         self._publish()
-        with telemetry.waiting(self._status.step, "people"):
-            while True:
-                if self._abort is not None:
-                    raise Stop(Step.ABORTED, self._abort.reason)
-                if condition():
-                    return
-                now = workflow.now()
-                if deadline is not None and now >= deadline:
-                    raise Stop(Step.EXPIRED, f"no {what} by the deadline, {deadline:%Y-%m-%d %H:%M} UTC")
-                wake = [t for t in (deadline, self._next_reminder) if t is not None]
-                timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
-                try:
-                    await workflow.wait_condition(
-                        lambda: condition() or self._abort is not None, timeout=timeout
-                    )
-                except TimeoutError:
-                    await self._maybe_remind()
+        while True:
+            if self._abort is not None:
+                raise Stop(Step.ABORTED, self._abort.reason)
+            if condition():
+                return
+            now = workflow.now()
+            if deadline is not None and now >= deadline:
+                raise Stop(Step.EXPIRED, f"no {what} by the deadline, {deadline:%Y-%m-%d %H:%M} UTC")
+            wake = [t for t in (deadline, self._next_reminder) if t is not None]
+            timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
+            try:
+                await workflow.wait_condition(lambda: condition() or self._abort is not None, timeout=timeout)
+            except TimeoutError:
+                await self._maybe_remind()
 
     async def _signal_after(
         self, name: Signal, seen: int, *, deadline: datetime | None = None, what: str = "a human"
     ) -> int:
-        """Wait until more than `seen` signals `name` have arrived; returns how many have."""
-        await self._until(partial(self._received_more, name, seen), deadline=deadline, what=what)
+        """Wait until more than `seen` signals `name` have arrived; returns how many have. Timed as a
+        wait for people (a poll's own `_until` is timed as the wait on GitHub it is part of)."""
+        with telemetry.waiting(self._status.step, "people"):
+            await self._until(partial(self._received_more, name, seen), deadline=deadline, what=what)
         return self._received[name]
 
     def _received_more(self, name: Signal, seen: int) -> bool:

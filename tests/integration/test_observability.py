@@ -189,6 +189,8 @@ async def test_the_worker_log_tells_the_hotfix_in_json_lines(
         if name == "hotfix_wait_duration_seconds_count"
     }
     assert waits.get(("changes", "people"), 0) >= 1 and waits.get(("approval", "github"), 0) >= 1, waits
+    # A poll is one wait on GitHub, not also a wait for people: nobody was asked for a signal there.
+    assert ("approval", "people") not in waits and ("tests", "people") not in waits, waits
     assert any(name.startswith("temporal_") for name, _ in samples)
     # The SDK's series the Grafana dashboard graphs are on the page (a failure counter only once
     # something failed, so that one is not required here).
