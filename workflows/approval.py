@@ -49,7 +49,7 @@ class ApprovalSteps(Waiting):
     async def _wait_for_green_checks(self) -> None:
         self._set_step(Step.TESTS)
         required: list[RequiredCheck] | None = None
-        if workflow.patched(REQUIRED_CHECKS_FROM_RULES):
+        if self._patched(REQUIRED_CHECKS_FROM_RULES):
             # What the prod branch's rules require is what must pass, reported by whom they say.
             rules = await self._act(
                 RulesActivities.branch_rules,
@@ -62,7 +62,7 @@ class ApprovalSteps(Waiting):
         self._await_who(f"{wanted} on {self._status.work_branch} to pass", [self._request.requested_by])
         deadline = workflow.now() + (
             self._settings.tests_timeout
-            if workflow.patched(EVERY_WAIT_NAMED)
+            if self._patched(EVERY_WAIT_NAMED)
             else self._settings.changes_timeout
         )
         not_sha: str | None = None
@@ -120,7 +120,7 @@ class ApprovalSteps(Waiting):
         self._await_who(f"an approving review on PR #{pr.number}", [])
         deadline = workflow.now() + self._settings.approval_timeout
         required = 1
-        if workflow.patched(REVIEWED_COMMIT_ONLY):
+        if self._patched(REVIEWED_COMMIT_ONLY):
             # GitHub's own rules are the floor: never call approved what GitHub would not merge.
             rules = await self._act(
                 RulesActivities.branch_rules,
@@ -140,7 +140,7 @@ class ApprovalSteps(Waiting):
     async def _merge_if_approved(self, review: ReviewObservation) -> bool | LookAgain | None:
         # The PR of now: a PR people opened from the same branch after closing this one takes over.
         pr = self._require(self._status.pull_request)
-        guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
+        guarded = self._patched(REVIEWED_COMMIT_ONLY)
         if guarded:
             self._fix_authors = list(review.authors)
             await self._show_review(pr, review)
@@ -186,7 +186,7 @@ class ApprovalSteps(Waiting):
                     review.requested_reviewers or list(self._settings.approvers),
                 )
             return None
-        if workflow.patched(CHECKS_OF_THE_PR_BEFORE_MERGE) and self._pr_checks_passed != review.head_sha:
+        if self._patched(CHECKS_OF_THE_PR_BEFORE_MERGE) and self._pr_checks_passed != review.head_sha:
             if await self._pr_checks_green(pr, review):
                 # Look at the review again: it may have changed while the checks ran.
                 self._pr_checks_passed = review.head_sha

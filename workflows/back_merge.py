@@ -80,7 +80,7 @@ class BackMergeStep(Waiting):
     async def _back_merged(self, target: str, review: ReviewObservation) -> bool | LookAgain | None:
         # The PR of now: one opened from the prod branch after this one was closed takes over.
         pr = self._require(self._status.back_merge_pull_request)
-        guarded = workflow.patched(REVIEWED_COMMIT_ONLY)
+        guarded = self._patched(REVIEWED_COMMIT_ONLY)
         if review.state == ReviewState.MERGED:
             # Whatever the PR says (it may have been retargeted), done means the default branch has the fix.
             if guarded and not await self._contains_the_fix(target):
@@ -117,7 +117,7 @@ class BackMergeStep(Waiting):
                 f"back-merge PR #{pr.number} now targets {review.base_ref}, not {target}: set it back, or "
                 f"the next release of {target} would undo the hotfix"
             )
-        elif workflow.patched(BACK_MERGE_CONFLICTS):
+        elif self._patched(BACK_MERGE_CONFLICTS):
             await self._show_conflict(target, pr, review)
         return None
 

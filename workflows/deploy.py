@@ -45,7 +45,7 @@ class DeploySteps(Waiting):
     async def _dispatch_deploy(self) -> None:
         self._set_step(Step.DEPLOY)
         await self._drift_guard()
-        guarded = workflow.patched(REVIEWED_COMMIT_ONLY) and self._deploy_sha() is not None
+        guarded = self._patched(REVIEWED_COMMIT_ONLY) and self._deploy_sha() is not None
         if guarded:
             await self._merged_commit_guard()
         # Fixed once, in workflow time, so a retried dispatch recognises the run it already made.
@@ -178,7 +178,7 @@ class DeploySteps(Waiting):
             nonlocal deadline
             self._status.run_url = run.html_url
             self._note_strays(run.cancelled)
-            if workflow.patched(REVIEWED_COMMIT_ONLY):
+            if self._patched(REVIEWED_COMMIT_ONLY):
                 self._check_run_commit(run)
             decided: bool | LookAgain | None = None
             if run.status == "waiting":
@@ -201,13 +201,13 @@ class DeploySteps(Waiting):
                 self._deploy_started = True
                 self._status.deployed_sha = run.head_sha
                 self._flag_self_approval(run)
-                if workflow.patched(REVIEWED_COMMIT_ONLY):
+                if self._patched(REVIEWED_COMMIT_ONLY):
                     await self._check_deployed_commit()
                 self._status.message = f"deployed {self._status.prod_branch} to {self._settings.environment}"
                 return True
             elif run.status == "completed":
                 # A failed deploy may have changed production half-way; only a rejection surely did not.
-                if workflow.patched(FAILED_RUN_MAY_HAVE_DEPLOYED) and not run.rejected:
+                if self._patched(FAILED_RUN_MAY_HAVE_DEPLOYED) and not run.rejected:
                     self._deploy_started = True
                 await self._deploy_failed(run_id, run)
                 decided = LOOK_AGAIN

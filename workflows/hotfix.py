@@ -96,8 +96,9 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
 
     async def _run_with_memo(self) -> HotfixResult:
         """The runbook, with the status kept in the memo and the notifications sent before the end."""
+        self._start_lean()  # first, in the first workflow task (workflows/versions.py)
         memo = asyncio.create_task(self._keep_status_in_memo())
-        workflow.upsert_search_attributes([search_attributes.REPOSITORY.value_set(self._request.repository)])
+        self._list_as(search_attributes.REPOSITORY, self._request.repository)
         try:
             result = await self._runbook()
         except GeneratorExit:
@@ -136,7 +137,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
         record = await self._change_record()
         await workflow.wait_condition(workflow.all_handlers_finished)
         result = HotfixResult(status=self._status, record=record)
-        if stopped is not None and workflow.patched(EARLY_END_FAILS):
+        if stopped is not None and self._patched(EARLY_END_FAILS):
             # Aborted or expired is no success: the run ends Failed, its result in the details.
             raise ApplicationError(
                 f"{self.KIND} {stopped.step.value}: {stopped.reason}",
@@ -198,7 +199,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
             "earlier hotfixes of this repository to be deployed or withdrawn", [self._request.requested_by]
         )
         deadline = self._deadline(self._settings.queued_timeout)
-        if self._settings.lane_watch_interval and workflow.patched(QUEUED_REJOINS_VANISHED_LANE):
+        if self._settings.lane_watch_interval and self._patched(QUEUED_REJOINS_VANISHED_LANE):
             await self._wait_in_lane(deadline)
         else:
             await self._until(self._granted, deadline=deadline, what="turn in the repository's lane")
@@ -340,7 +341,7 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
             prs = [pr.number for pr in (self._status.pull_request,) if pr]
             waiting_run = self._status.run_id if self._status.step == Step.DEPLOY_APPROVAL else None
             # People's commits survive a withdrawal: branches that hold them are kept, renamed.
-            keep_work = workflow.patched(REVIEWED_COMMIT_ONLY)
+            keep_work = self._patched(REVIEWED_COMMIT_ONLY)
             try:
                 cleaned = await workflow.execute_activity_method(
                     BranchActivities.cleanup,

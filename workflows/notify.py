@@ -62,7 +62,7 @@ class Notifying(Payloads):
     def _notifying(self) -> bool:
         # `patched` only for a hotfix that notifies: one that does not records no marker.
         preflight = getattr(self, "_preflight", None)
-        return bool(preflight and preflight.notify) and workflow.patched(NOTIFY_AT_WAITS)
+        return bool(preflight and preflight.notify) and self._patched(NOTIFY_AT_WAITS)
 
     def _announce(self, event: str | None) -> None:
         """A wait was named (`_await_who`): tell people when it begins, if it is one they are told of."""

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from temporalio import workflow
 
-from workflows.versions import STATUS_IN_MEMO
+from workflows.versions import STATUS_IN_MEMO, Patched
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
@@ -34,12 +34,14 @@ MAX_IGNORED = 20
 MAX_SIGNALS = 10
 
 
-class Payloads:
+class Payloads(Patched):
     _status: HotfixStatus
     # The status as last written to the memo; None: not kept in the memo (a hotfix started before
     # STATUS_IN_MEMO), or not yet written.
     _memo_on: bool = False
-    _in_memo: HotfixStatus | None = None
+    # Kept as its JSON, not a copy of the model: a deep copy of the status costs a waiting hotfix
+    # about 10 KiB of the worker's memory, its JSON about 2 KiB (bench/worker_memory.py).
+    _in_memo: str | None = None
 
     def _publish(self) -> None:
         workflow.set_current_details(render.to_markdown(self._status))
@@ -50,7 +52,7 @@ class Payloads:
         Started by run(); the wait's condition is checked once the workflow's other coroutines are
         idle, i.e. at the end of the workflow task, so one task writes the memo at most once.
         """
-        self._memo_on = workflow.patched(STATUS_IN_MEMO)
+        self._memo_on = self._patched(STATUS_IN_MEMO)
         if not self._memo_on:
             return
         while True:
@@ -58,13 +60,13 @@ class Payloads:
             self._write_memo()
 
     def _memo_stale(self) -> bool:
-        return self._status != self._in_memo
+        return self._status.model_dump_json() != self._in_memo
 
     def _write_memo(self) -> None:
         """The status into the memo now, if it changed (run() calls it last, before the hotfix ends)."""
         if self._memo_on and self._memo_stale():
-            self._in_memo = self._status.model_copy(deep=True)
-            workflow.upsert_memo({naming.STATUS_MEMO: self._in_memo})
+            self._in_memo = self._status.model_dump_json()
+            workflow.upsert_memo({naming.STATUS_MEMO: self._status})
 
     def _accept(self, model: type[P], raw: object, signal: str, *, from_a_person: bool = True) -> P:
         """The payload of `signal` as `model`, whatever was sent: nothing a person sends fails a task.

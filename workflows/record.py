@@ -37,7 +37,7 @@ class RecordStep(Payloads):
 
     async def _change_record(self) -> ChangeRecord | None:
         """The record as GitHub shows it at the end (None for hotfixes started before CHANGE_RECORD)."""
-        if not workflow.patched(CHANGE_RECORD):
+        if not self._patched(CHANGE_RECORD):
             return None
         link = render.workflow_link(
             self._settings.ui_base_url, self._settings.namespace, self._status.workflow_id

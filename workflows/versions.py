@@ -13,6 +13,8 @@ later delete that line and the old histories that lack the marker.
 
 from __future__ import annotations
 
+from temporalio import workflow
+
 # 1 (round 1): an abort no longer waits for a GitHub action that is still retrying.
 ABORT_INTERRUPTS_ACTIONS = "abort-interrupts-actions"
 # 2 (round 1): a deploy run that failed without a rejection counts as deployed, so an abort deletes nothing.
@@ -78,6 +80,12 @@ EARLY_END_FAILS = "early-end-fails"
 # while blocked, "false" after), so the UI and the `hotfix_blocked_now` gauge find the blocked ones.
 BLOCKED_LISTED = "blocked-listed"
 
+# 16 (round 4, issue #11): a hotfix started on this code takes the new branch of every patch above with
+# this one marker instead of a marker and a TemporalChangeVersion upsert each (2 events per patch);
+# its waits share one timer while their polls come and go (none cancelled and started per poll); the
+# repository and step search attributes are set by the starter and upserted only when they change.
+LEAN_HISTORY = "lean-history"
+
 ALL = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
@@ -93,6 +101,32 @@ ALL = (
     BACK_MERGE_CONFLICTS,
     EARLY_END_FAILS,
     BLOCKED_LISTED,
+    LEAN_HISTORY,
 )
+# The patches LEAN_HISTORY stands for: every one before it.
+FOLDED = ALL[:-1]
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)
+
+
+class Patched:
+    """`_patched(ID)` for the hotfix's rooms: True for a hotfix started on LEAN_HISTORY (one marker
+    for all the patches it folds), else `workflow.patched(ID)` as before.
+
+    LEAN_HISTORY is read at the start of run(), in the first workflow task, whether it is replayed
+    or not: `workflow.patched` memoizes its answer per run, so a hotfix started before it keeps False
+    all its life (a later first read, in a task that is not replayed, would say True and change the
+    path of a running hotfix).
+    """
+
+    _lean: bool | None = None
+
+    def _start_lean(self) -> None:
+        self._lean = workflow.patched(LEAN_HISTORY)
+
+    def _patched(self, patch: str) -> bool:
+        if self._lean is None:
+            self._start_lean()  # a handler ran before run() did: it is the same first task
+        if self._lean and patch in FOLDED:
+            return True
+        return workflow.patched(patch)

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal, TypeVar, overload
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflows import telemetry, versions
-from workflows.notify import Notifying
+from workflows.alarm import Alarm
+from workflows.reminders import Reminders
 from workflows.versions import ABORT_INTERRUPTS_ACTIONS, EVERY_WAIT_NAMED, HEARTBEATS_NOTICE_A_DEAD_WORKER
 
 with workflow.unsafe.imports_passed_through():
@@ -40,7 +40,6 @@ with workflow.unsafe.imports_passed_through():
         HotfixRequest,
         HotfixStatus,
         ProcessSettings,
-        PullRequestRef,
         ReviewObservation,
         Step,
         StepEvent,
@@ -99,7 +98,7 @@ def non_retryable(err: ActivityError) -> ApplicationError | None:
     return None
 
 
-class Waiting(Notifying):
+class Waiting(Reminders):
     """The waiting machinery, mixed into HotfixWorkflow; it owns the human-input state."""
 
     _request: HotfixRequest
@@ -110,10 +109,8 @@ class Waiting(Notifying):
         # Human input arrives as signals at any time, even before run() starts; keep it as state.
         self._received: Counter[Signal] = Counter()
         self._abort: AbortSignal | None = None
-        self._reminder_pr: int | None = None
-        self._next_reminder: datetime | None = None
-        # The PR reminded on by every wait once it exists (EVERY_WAIT_NAMED); None before it.
-        self._standing_pr: int | None = None
+        self._init_reminders()
+        self._alarm = Alarm()  # the timer of the wait (LEAN_HISTORY)
         self._init_notifying()
 
     # ---- status shown to people ---------------------------------------------------------------
@@ -135,8 +132,14 @@ class Waiting(Notifying):
         self._status.step = step
         if step.terminal:
             self._ended(step)
-        workflow.upsert_search_attributes([search_attributes.STEP.value_set(step.value)])
+        self._list_as(search_attributes.STEP, step.value)
         self._publish()
+
+    def _list_as(self, key: SearchAttributeKey[str], value: str) -> None:
+        """Set a search attribute; since LEAN_HISTORY only when it changes (the starter sets the first)."""
+        if self._patched(versions.LEAN_HISTORY) and workflow.info().typed_search_attributes.get(key) == value:
+            return
+        workflow.upsert_search_attributes([key.value_set(value)])
 
     @staticmethod
     def _require(value: T | None) -> T:
@@ -188,11 +191,20 @@ class Waiting(Notifying):
             if deadline is not None and now >= deadline:
                 raise Stop(Step.EXPIRED, f"no {what} by the deadline, {deadline:%Y-%m-%d %H:%M} UTC")
             wake = [t for t in (deadline, self._next_reminder) if t is not None]
+            if self._patched(versions.LEAN_HISTORY):
+                alarm = self._alarm.at(min(wake)) if wake else None
+                await workflow.wait_condition(partial(self._woken, condition, alarm))
+                if alarm is not None and alarm.done():
+                    await self._maybe_remind()
+                continue
             timeout = max(min(wake) - now, timedelta(seconds=1)) if wake else None
             try:
                 await workflow.wait_condition(lambda: condition() or self._abort is not None, timeout=timeout)
             except TimeoutError:
                 await self._maybe_remind()
+
+    def _woken(self, condition: Callable[[], bool], alarm: asyncio.Task[None] | None) -> bool:
+        return condition() or self._abort is not None or (alarm is not None and alarm.done())
 
     async def _signal_after(
         self, name: Signal, seen: int, *, deadline: datetime | None = None, what: str = "a human"
@@ -206,51 +218,9 @@ class Waiting(Notifying):
     def _received_more(self, name: Signal, seen: int) -> bool:
         return self._received[name] > seen
 
-    @contextmanager
-    def _reminders(self, pr_number: int) -> Iterator[None]:
-        """Remind on PR `pr_number` every reminder interval while the block runs."""
-        self._reminder_pr = pr_number
-        self._next_reminder = workflow.now() + self._settings.reminder_interval
-        try:
-            yield
-        except GeneratorExit:
-            # The worker is evicting this run from its cache: its coroutine is closed outside the
-            # workflow's event loop (workflow.now() raises there) and its state is thrown away.
-            raise
-        except BaseException:
-            self._stop_reminders()
-            raise
-        else:
-            self._stop_reminders()
-
-    def _stop_reminders(self) -> None:
-        """Back to the standing reminders on the hotfix's PR, or none before there is one."""
-        self._reminder_pr = self._standing_pr
-        self._next_reminder = (
-            workflow.now() + self._settings.reminder_interval if self._standing_pr is not None else None
-        )
-
-    def _adopt(self, closed: PullRequestRef, successor: PullRequestRef) -> PullRequestRef:
-        """PR `successor`, opened from the same branch after `closed` was closed, is the one from now on."""
-        self._status.message = (
-            f"PR #{closed.number} was closed on GitHub; PR #{successor.number}, opened from the same "
-            "branch, takes its place"
-        )
-        if self._standing_pr == closed.number:
-            self._standing_pr = successor.number
-        if self._reminder_pr == closed.number:
-            self._reminder_pr = successor.number
-        self._publish()
-        return successor
-
-    def _remind_on(self, pr_number: int | None) -> None:
-        """From now on every wait reminds on PR `pr_number` (None: no more reminders at all)."""
-        self._standing_pr = pr_number if workflow.patched(EVERY_WAIT_NAMED) else None
-        self._stop_reminders()
-
     def _deadline(self, timeout: timedelta) -> datetime | None:
         """The deadline of a wait that had none before EVERY_WAIT_NAMED (old hotfixes keep none)."""
-        return workflow.now() + timeout if workflow.patched(EVERY_WAIT_NAMED) else None
+        return workflow.now() + timeout if self._patched(EVERY_WAIT_NAMED) else None
 
     async def _maybe_remind(self) -> None:
         if self._next_reminder is None or self._reminder_pr is None or workflow.now() < self._next_reminder:
@@ -339,7 +309,7 @@ class Waiting(Notifying):
 
     def _start_poll(self, method: Callable[[Any, I], Awaitable[R]], arg: I) -> workflow.ActivityHandle[R]:
         interval = self._settings.poll_interval
-        if workflow.patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
+        if self._patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
             # Polling by retry, one look per attempt (activities/waits.py): the activity asks for its
             # next look one poll interval later; AFTER_A_DEAD_WORKER applies only when its worker died.
             return workflow.start_activity_method(
@@ -363,7 +333,7 @@ class Waiting(Notifying):
 
     def _action_heartbeat(self) -> timedelta:
         """How long an action's worker may stay silent before another worker retries the action."""
-        if workflow.patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
+        if self._patched(HEARTBEATS_NOTICE_A_DEAD_WORKER):
             return self._settings.heartbeat_timeout
         return ACTION_HEARTBEAT
 
@@ -391,7 +361,7 @@ class Waiting(Notifying):
         while True:
             arg: I = given() if callable(given) else given
             try:
-                if not workflow.patched(ABORT_INTERRUPTS_ACTIONS):
+                if not self._patched(ABORT_INTERRUPTS_ACTIONS):
                     return await workflow.execute_activity_method(
                         method,
                         arg,
@@ -427,9 +397,9 @@ class Waiting(Notifying):
             raise err
         previous = (self._status.awaiting, list(self._status.awaiting_who))
         telemetry.blocked(self._status.step)
-        listed = workflow.patched(versions.BLOCKED_LISTED)
+        listed = self._patched(versions.BLOCKED_LISTED)
         if listed:
-            workflow.upsert_search_attributes([search_attributes.BLOCKED.value_set("true")])
+            self._list_as(search_attributes.BLOCKED, "true")
         self._status.message = f"blocked: {cause.message}"
         self._await_who(
             "a human to fix the problem, then the recheck signal", [self._request.requested_by], "blocked"
@@ -441,7 +411,7 @@ class Waiting(Notifying):
             what="fix of what blocked the hotfix",
         )
         if listed:
-            workflow.upsert_search_attributes([search_attributes.BLOCKED.value_set("false")])
+            self._list_as(search_attributes.BLOCKED, "false")
         self._status.awaiting, self._status.awaiting_who = previous[0], previous[1]
         self._status.message = "rechecking after a fix"
         self._publish()

@@ -74,13 +74,14 @@ def test_whole_hotfix_through_pygithub(sandbox: SandboxHandle) -> None:
     assert review.state == "APPROVED" and review.commit_id == fix_sha
 
     # The PR's own CI run (Actions' pull_request suite) is still pending for a moment after it was
-    # opened; until it ends GitHub says "unstable", then "clean".
-    def all_checks_done() -> object:
-        runs = list(repo.get_commit(fix_sha).get_check_runs())
-        return all(r.status == "completed" for r in runs) or None
+    # opened; until it ends GitHub says "unstable", then "clean". (Waiting for the check runs to be
+    # completed raced: under load the PR's run was not created yet, and no runs were all completed.)
+    def clean() -> object:
+        return repo.get_pull(pr.number).mergeable_state == "clean" or None
 
-    wait_for(all_checks_done, "the PR's own checks complete")
-    assert repo.get_pull(pr.number).mergeable_state == "clean"
+    wait_for(clean, "the PR's own checks complete and the PR is clean")
+    runs = list(repo.get_commit(fix_sha).get_check_runs())
+    assert runs and all(r.status == "completed" for r in runs)
     merged = repo.get_pull(pr.number).merge(sha=fix_sha, merge_method="merge")
     assert merged.merged is True
     prod_head = repo.get_branch(PROD_BRANCH).commit

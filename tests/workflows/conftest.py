@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.lane import LaneActivities
-from hotfix import naming
+from hotfix import naming, search_attributes
 from hotfix.models import HotfixRequest, HotfixStatus, ProcessSettings, RollbackRequest, Step
 from local.environments import time_skipping_server
 from tests.workflows.fake_github import FakeActivities, FakeGitHub
@@ -56,6 +56,8 @@ class Harness:
             request,
             id=f"hotfix-test/{self.unique}/{description}",
             task_queue=self.task_queue,
+            # As the starter does (cli/start.py): listed from the start, before any workflow task.
+            search_attributes=search_attributes.at_start(request.repository, request.incident),
         )
         self.started += [handle.id, naming.lane_workflow_id(request.repository)]
         return handle
@@ -77,6 +79,7 @@ class Harness:
             request,
             id=f"rollback-test/{self.unique}/{reason}",
             task_queue=self.task_queue,
+            search_attributes=search_attributes.at_start(request.repository, request.incident),
         )
         self.started += [handle.id, naming.lane_workflow_id(request.repository)]
         return handle

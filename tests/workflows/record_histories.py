@@ -194,6 +194,10 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "blocked_unlisted": blocked,
     # Recorded after `blocked-listed`: HotfixBlocked set while blocked, cleared after the recheck.
     "blocked": blocked,
+    # Recorded after `lean-history`: one marker for all the patches before it, one timer per wait,
+    # the search attributes the starter set not upserted again.
+    "lean": partial(happy_path, description="lean history"),
+    "lean_blocked": blocked,
 }
 
 

@@ -25,7 +25,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 # The histories recorded before `change-record` carry every patch but that one and those they list.
 # (and before `notify-at-waits`, whose marker only a hotfix with chat targets records).
 # A happy path never reaches `early-end-fails` (only an abort or an expiry does) nor `blocked-listed`.
-ENDS = set(versions.ALL) - {versions.EARLY_END_FAILS, versions.BLOCKED_LISTED}
+ENDS = set(versions.FOLDED) - {versions.EARLY_END_FAILS, versions.BLOCKED_LISTED}
 BEFORE_RECORD = ENDS - {
     versions.CHANGE_RECORD,
     versions.NOTIFY_AT_WAITS,
@@ -115,6 +115,9 @@ PATCHES: dict[str, set[str]] = {
     "blocked_unlisted": ABORTED,
     # Recorded after `blocked-listed`: blocked at `branches`, a recheck, then an abort.
     "blocked": ABORTED | {versions.BLOCKED_LISTED},
+    # Recorded after `lean-history`: its one marker stands for all the patches before it.
+    "lean": {versions.LEAN_HISTORY},
+    "lean_blocked": {versions.LEAN_HISTORY},
 }
 
 
