@@ -10,8 +10,9 @@ then runs, reusing that answer, so a change costs no extra request.
 
 A new poll activity (the first of a wait, or one restarted by a nudge) has no details, and must
 report what it sees. Its GETs still go out with `If-None-Match` when this worker keeps the answer
-behind the ETag (`Bodies`: the raw JSON of the polls' last answers, least recently used first out,
-at most BODIES_BYTES), so a nudged look at an unchanged PR costs nothing either; an answer the worker
+behind the ETag (`Bodies`: the raw JSON of the last answer to each GET of any activity, least recently
+used first out, at most BODIES_BYTES), so a nudged look at an unchanged PR costs nothing either, nor
+does a step's read of what has not changed since (rules, protection, a run); an answer the worker
 does not keep is read in full. A look that got an error or a 404 on any GET keeps no ETags: what it
 did not see could have changed unseen. What a look caches in the worker rather than asks (who may
 approve, refreshed once in a while) is read again only once one of the GETs changes.
@@ -31,7 +32,7 @@ from urllib.parse import urlencode
 
 # The key of the heartbeat detail that carries a look's ETags.
 DETAIL = "etags"
-# What a worker keeps of its polls' last answers (raw JSON): a PR is ~20 KB, so about a thousand.
+# What a worker keeps of its GETs' last answers (raw JSON): a PR is ~20 KB, so about a thousand.
 BODIES_BYTES = 16 * 1024 * 1024
 # A PR's commits follow from its head and base, both in the PR's own answer (and so in its ETag): when
 # the PR answers 304 its commits are those of the last look, and the probe does not ask for them

@@ -89,7 +89,7 @@ class RepoApi:
     def _request(self, verb: str, url: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
         look = conditional.current() if verb == "GET" else None
         try:
-            if look is not None:
+            if verb == "GET":
                 return self._look_get(look, url, kwargs.get("parameters"))
             return self.client.requester_for(self.repository).requestJsonAndCheck(verb, url, **kwargs)
         except GithubException as err:
@@ -101,13 +101,15 @@ class RepoApi:
             raise
 
     def _look_get(
-        self, look: conditional.Look, url: str, params: dict[str, Any] | None
+        self, look: conditional.Look | None, url: str, params: dict[str, Any] | None
     ) -> tuple[dict[str, Any], Any]:
-        """A poll's GET (conditional.py): the probe's answer if it had one, else a conditional GET
-        when the worker keeps the answer behind an ETag (a 304 is that answer), else a plain one."""
+        """Every GET (conditional.py): in a poll's look the probe's answer if it had one; else a
+        conditional GET when the worker keeps the answer behind an ETag (a 304, which costs no
+        rate-limit point, is that answer), else a plain one. A step's reads of what has not changed
+        since the worker last read it (rules, protection, the deployments, a run) cost nothing."""
         name = conditional.key(url, params)
-        reused = look.reuse.pop(name, None)
-        if reused is not None:
+        reused = look.reuse.pop(name, None) if look is not None else None
+        if look is not None and reused is not None:
             look.record(url, params, reused[0])
             return reused
         requester = self.client.requester_for(self.repository)
@@ -124,7 +126,8 @@ class RepoApi:
             raise requester.createException(status, headers, data)
         if isinstance(data, dict) and "url" not in data:
             data["url"] = url  # as requestJsonAndCheck does for GETs
-        look.record(url, params, headers)
+        if look is not None:
+            look.record(url, params, headers)
         if status == 200 and headers.get("etag"):
             kept = conditional.Kept(str(headers["etag"]), text, str(headers.get("link", "")))
             self.client.bodies.put(name, kept)
