@@ -175,7 +175,9 @@ class HotfixWorkflow(ApprovalSteps, DeploySteps, BackMergeStep, HumanUpdates, Re
                 requested_by=self._request.requested_by,
             ),
         )
-        self._preflight = result
+        # Kept for the notifications (notify, reviewers); its checks are read here only, and a waiting
+        # hotfix need not hold them in the worker (about 5 KiB each).
+        self._preflight = result.model_copy(update={"checks": []})
         self._status.default_branch = self._settings.back_merge_branch or result.default_branch
         self._status.warnings = list(result.warnings)
         failed = [check for check in result.checks if check.outcome == "fail"]
