@@ -17,7 +17,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from cli.context import EXIT_USAGE, CliError, Ctx, print_json, process_settings, run
 from cli.options import Repository, acting_user, valid_incident, valid_repository, with_ctx
 from cli.preflight import wait_for_preflight
-from cli.start import DESCRIPTION_MAX, ended_early, static_summary
+from cli.start import DESCRIPTION_MAX, already_ran, ended_early, static_summary
 from hotfix import naming, search_attributes
 from hotfix.models import RollbackRequest, Step
 from hotfix.render import NOT_GIVEN
@@ -67,6 +67,9 @@ def build_rollback(
     )
 
 
+NEW_ROLLBACK = "give another --reason for a new one"
+
+
 async def start_rollback(
     client: Client, settings: TemporalSettings, request: RollbackRequest
 ) -> dict[str, Any]:
@@ -75,9 +78,7 @@ async def start_rollback(
     as_fix = as_hotfix(request)
     ended = await ended_early(client, workflow_id)
     if ended:
-        raise CliError(
-            f"rollback {workflow_id} already ran today and ended {ended}; give another --reason for a new one"
-        )
+        raise already_ran("rollback", workflow_id, ended, NEW_ROLLBACK)
     try:
         handle = await client.start_workflow(
             RollbackWorkflow.run,
@@ -103,9 +104,7 @@ async def start_rollback(
                 f"rollback {workflow_id} is already running; follow it with `starter.py watch {workflow_id}`"
             ) from None
         state = existing.status.name.lower() if existing.status else "closed"
-        raise CliError(
-            f"rollback {workflow_id} already ran today and ended {state}; give another --reason for a new one"
-        ) from None
+        raise already_ran("rollback", workflow_id, state, NEW_ROLLBACK) from None
     return {
         "workflow_id": workflow_id,
         "run_id": handle.result_run_id,

@@ -116,6 +116,16 @@ async def ended_early(client: Client, workflow_id: str) -> str | None:
     return None
 
 
+# How to start a new one instead of a name that already ran today to an end.
+NEW_HOTFIX = "use a different description for a new hotfix"
+
+
+def already_ran(kind: str, workflow_id: str, ended: str, new_one: str) -> CliError:
+    """The refusal of a name that already ran today to an end (done, aborted, expired, failed...),
+    whether `ended_early` found it before the start or Temporal refused the start."""
+    return CliError(f"{kind} {workflow_id} already ran today and ended {ended}; {new_one}")
+
+
 def static_summary(
     repository: str, description: str, incident: str | None = None, kind: str = "Hotfix"
 ) -> str:
@@ -159,10 +169,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
     url = workflow_url(settings.ui_url, settings.temporal_namespace, workflow_id)
     ended = await ended_early(client, workflow_id)
     if ended:
-        raise CliError(
-            f"hotfix {workflow_id} already ran today and ended {ended}; use a different description "
-            "for a new hotfix"
-        )
+        raise already_ran("hotfix", workflow_id, ended, NEW_HOTFIX)
     try:
         handle = await client.start_workflow(
             HotfixWorkflow.run,
@@ -192,10 +199,7 @@ async def start_hotfix(client: Client, settings: TemporalSettings, request: Hotf
                 f"{workflow_id}` (a different description makes a separate hotfix)"
             ) from None
         state = existing.status.name.lower() if existing.status else "closed"
-        raise CliError(
-            f"hotfix {workflow_id} already ran today and ended {state}; use a different description "
-            "for a new hotfix"
-        ) from None
+        raise already_ran("hotfix", workflow_id, state, NEW_HOTFIX) from None
     return Started(
         workflow_id=workflow_id,
         run_id=handle.result_run_id,
