@@ -23,7 +23,7 @@ from activities.senders import checked_senders
 from hotfix.models import ChangeRecord, HotfixStatus, RecordInput, RecordResult
 from hotfix.models.record import ApprovalEntry, CheckEntry, CommitEntry, DeploymentEntry, ReviewEntry
 from hotfix.record_view import MARKER, record_markdown
-from hotfix.render import duration
+from hotfix.render import duration, webhook_summary
 
 REFUSED = (403, 404, 410)
 # `git cherry-pick -x` leaves this line; the workflow's own cherry-picks do too (activities/cherry_pick.py).
@@ -119,7 +119,7 @@ class RecordActivities(CommentsOnGitHub):
             base_ref=status.base_ref,
             base_sha=status.base_sha,
             timeline=_timeline(status),
-            signals=list(status.signals),
+            signals=[*status.signals, *([webhook_summary(status)] if status.webhook_nudges else [])],
         )
         read = Reader(api, record)
         authors: set[str] = set()

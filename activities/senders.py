@@ -15,7 +15,7 @@ from activities.github.users import is_user
 from hotfix.render import NOT_GIVEN, WEBHOOK_SENDER
 
 # "HH:MM:SS signal, by WHO" (workflows/payloads.py), maybe followed by a note in parentheses.
-SENT_BY = re.compile(r", by (?P<who>.+?)(?= \(no payload|$)")
+SENT_BY = re.compile(r", by (?P<who>.+?)(?= \(no payload| \(and \d+ earlier|$)")
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?")
 NOT_A_USER = " (no GitHub user)"
 # The receiver's rechecks name an event and a delivery, not a person: said so, not looked up (anyone

@@ -31,6 +31,15 @@ DONE, NOW, TO_DO = r"\[done\]", r"\[now\]", r"\[to do\]"
 NOT_GIVEN = "not given"
 # How the webhook receiver signs its rechecks ("webhook EVENT DELIVERY"): a nudge from GitHub, no person.
 WEBHOOK_SENDER = "webhook"
+
+
+def webhook_summary(status: HotfixStatus) -> str:
+    """The webhook receiver's rechecks in one line: how many, and the last as it came."""
+    count = status.webhook_nudges
+    earlier = f" (and {count - 1} earlier webhook nudge{'s' if count > 2 else ''})" if count > 1 else ""
+    return f"{status.last_webhook_nudge or 'a webhook nudge'}{earlier}"
+
+
 _ORDER = {step: i for i, (step, _) in enumerate(RUNBOOK)}
 _ORDER[Step.DEPLOY_FAILED] = _ORDER[Step.DEPLOYING]
 
@@ -89,9 +98,11 @@ def to_markdown(status: HotfixStatus) -> str:
         lines.append(f"- approval not counted: {approval}")
     for kept in status.kept_branches:
         lines.append(f"- kept branch: `{kept}`")
-    if status.signals:
+    if status.signals or status.webhook_nudges:
         lines += ["", "#### Signals received (UTC)", ""]
         lines += [f"- {escape(line)}" for line in status.signals]
+        if status.webhook_nudges:
+            lines.append(f"- {escape(webhook_summary(status))}")
     # Plain lines, not task lists or tables: the Temporal UI renders neither (checked in UI 2.54); and
     # words for the marks, not emoji, which a machine without an emoji font draws as empty boxes.
     lines += ["", "#### Runbook", ""]

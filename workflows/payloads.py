@@ -74,7 +74,8 @@ class Payloads(Patched):
         No payload (the UI's empty Data box, the CLI without --input) and `null` mean the defaults; a
         payload that is not the model is ignored, noted in the status, and the defaults are used, so
         the signal still does what its name says; fields the model does not know are ignored and noted.
-        A person's signal is listed in the status with who sent it (`by`), or "not given".
+        A person's signal is listed in the status with who sent it (`by`), or "not given"; the webhook
+        receiver's are counted (HotfixStatus.webhook_nudges).
         """
         defaults = raw is None
         payload: P
@@ -104,6 +105,11 @@ class Payloads(Patched):
         if from_a_person:
             by = getattr(payload, "by", None) or render.NOT_GIVEN
             line = f"{workflow.now():%H:%M:%S} {signal}, by {by}"
+            if by.startswith(render.WEBHOOK_SENDER + " "):
+                self._status.webhook_nudges += 1
+                self._status.last_webhook_nudge = line
+                self._publish()
+                return payload
             self._status.signals = [
                 *self._status.signals[-(MAX_SIGNALS - 1) :],
                 line + (" (no payload it could read: acted on with the defaults)" if defaults else ""),

@@ -92,6 +92,11 @@ class HotfixStatus(BaseModel):
     # The latest signals people sent, with who sent them (from the payload's `by`; signals from the
     # Temporal UI carry no identity) and, for one without a payload, that the defaults were used.
     signals: list[str] = Field(default_factory=list)
+    # The webhook receiver's rechecks (`by: "webhook EVENT DELIVERY"`): GitHub's nudges to look again,
+    # sent by no person, counted here rather than listed in `signals`, where a busy CI would push the
+    # people's signals out of the last ten; the last one as it would have been listed.
+    webhook_nudges: int = 0
+    last_webhook_nudge: str | None = None
     # A rollback's current deployment and the one it goes back to (None for a hotfix).
     rollback: RollbackTarget | None = None
 

@@ -37,3 +37,18 @@ def test_senders_that_are_no_github_user_are_marked_in_the_record(acts: Activiti
     ]
     # One look per login; a name that cannot be a login, or a webhook's, is not asked for.
     assert count(sandbox, "GET", r"(/api/v3)?/users/[^/]+") == 2
+
+
+def test_the_webhook_nudges_are_one_line_of_the_record(acts: Activities, sandbox: Any) -> None:
+    status = HotfixStatus(
+        repository=REPO, description="fix login", requested_by="dev-1", work_branch="w", prod_branch="p"
+    )
+    status.signals = ["09:14:03 changes_ready, by dev-1"]
+    status.webhook_nudges = 12
+    status.last_webhook_nudge = "09:19:00 recheck, by webhook check_run 72d3162e"
+    result = run(acts.build_record, RecordInput(status=status))
+    assert result.record.signals == [
+        "09:14:03 changes_ready, by dev-1",
+        "09:19:00 recheck, by webhook check_run 72d3162e (a webhook's nudge, no person) (and 11 earlier "
+        "webhook nudges)",
+    ]

@@ -108,3 +108,25 @@ async def test_a_typed_abort_keeps_its_reason(harness: Harness) -> None:
     await handle.signal(HotfixWorkflow.abort, {"reason": "wrong fix", "by": "dev-1"})
     result = await final_result(handle)
     assert result.status.reason == "wrong fix" and not result.status.ignored_inputs
+
+
+async def test_webhook_nudges_are_counted_and_never_push_people_out_of_the_status(harness: Harness) -> None:
+    # A busy CI makes the receiver send a recheck per event; listed like people's signals, a dozen
+    # of them pushed the last person's signal out of the status's ten lines.
+    h = harness
+    handle = await h.start()
+    await h.reach(handle, Step.CHANGES)
+    await handle.signal(HotfixWorkflow.recheck, {"by": "dev-1"})
+    for n in range(12):
+        await handle.signal(HotfixWorkflow.recheck, {"by": f"webhook check_run delivery-{n}"})
+    status = await h.reach(handle, Step.CHANGES, lambda s: s.webhook_nudges == 12)
+    assert [line.split(" ", 1)[1] for line in status.signals] == ["recheck, by dev-1"]
+    assert status.last_webhook_nudge is not None
+    assert status.last_webhook_nudge.endswith("recheck, by webhook check_run delivery-11")
+    await handle.signal(HotfixWorkflow.abort, {"reason": "test over", "by": "dev-1"})
+    result = await final_result(handle)
+    assert [line.split(" ", 1)[1] for line in result.status.signals] == [
+        "recheck, by dev-1",
+        "abort, by dev-1",
+    ]
+    assert result.status.webhook_nudges == 12
