@@ -368,7 +368,13 @@ def report(defaults: list[Sample], clocked: list[Sample], scale: float, seconds:
             "run, suite, run and deployment event of the hotfix's branches nudges it; a nudged look reports "
             "what it sees, answered from the worker's kept bodies where a 304 allows), the reads of the "
             "steps themselves (preflight, the base, compare, the run lookups of the dispatch) and the "
-            "writes.",
+            "writes. Every GET goes out with `If-None-Match` when the worker kept its last answer, so "
+            "`default 1`, the first hotfix of a fresh worker, pays for reading the repository's rules, "
+            "protection, environment and workflow, and the later ones (one worker for all the samples) "
+            "get 304s for what did not change since. The long waits run on a second worker: its first "
+            "hotfix, approved at once, pays like `default 1`, and the two 3-day waits after it find what "
+            "it read, which is why the wait without reminders can cost less than the hotfix approved at "
+            "once.",
         ]
     )
     write_section("webhooks", "Webhooks and conditional polls", body)
