@@ -12,10 +12,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.stopping import stopping_within
 from hotfix import naming
+from hotfix.memo import current_status
 from hotfix.models import (
     HotfixAliveInput,
     HotfixAliveResult,
-    HotfixStatus,
     LaneEnqueueSignal,
     LaneInput,
     LaneResult,
@@ -107,9 +107,9 @@ class LaneActivities:
             if workflow_id == input.workflow_id:
                 continue
             try:
-                status = await self._client.get_workflow_handle(workflow_id).query(
-                    "status", result_type=HotfixStatus
-                )
+                # From the memo (a describe, which Temporal answers without a worker): the query waited
+                # behind every other hotfix's workflow tasks in a burst.
+                status = await current_status(self._client.get_workflow_handle(workflow_id))
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:
                     continue

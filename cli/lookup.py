@@ -20,7 +20,8 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from cli.context import EXIT_USAGE, CliError, Ctx
-from hotfix import naming, search_attributes
+from hotfix import search_attributes
+from hotfix.memo import memo_status
 from hotfix.models import HotfixResult, HotfixStatus
 from service.temporal import has_pollers
 from workflows.hotfix import HotfixWorkflow
@@ -106,14 +107,6 @@ async def read_status(
                 f"on task queue {description.task_queue!r}?"
             ) from None
         raise
-
-
-async def memo_status(description: WorkflowExecutionDescription) -> HotfixStatus | None:
-    """The status the hotfix keeps in its memo, or None when it keeps none."""
-    found: HotfixStatus | None = await description.memo_value(
-        naming.STATUS_MEMO, None, type_hint=HotfixStatus
-    )
-    return found
 
 
 async def no_worker_note(client: Client, description: WorkflowExecutionDescription) -> str | None:

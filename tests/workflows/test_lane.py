@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from hotfix.models import AbortSignal, Step
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.lane import LaneActivities
+from hotfix.models import AbortSignal, MidDeployInput, Step
 from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
+from tests.workflows.fake_github import FakeActivities, FakeGitHub
+from tests.workflows.test_hotfix import drive_to_deploy_approval
 from workflows.hotfix import HotfixWorkflow
+from workflows.lane import LaneWorkflow
 
 
 async def test_a_terminated_hotfix_does_not_block_the_lane(harness: Harness) -> None:
@@ -49,3 +57,34 @@ async def test_a_hotfix_joining_behind_a_terminated_head_goes_at_once(harness: H
     assert status.queued_behind is None
     await second.signal(HotfixWorkflow.abort, AbortSignal(reason="test over"))
     await final_result(second)
+
+
+async def test_a_rollback_learns_of_a_hotfix_mid_deploy_with_no_worker_to_ask(
+    ts_env: WorkflowEnvironment, task_queue: str, unique: str
+) -> None:
+    # `mid_deploy` (a rollback's first check) reads each hotfix's status from its memo, which Temporal
+    # answers itself. A `status` query waits for a worker of the hotfix: with its workers down (or
+    # busy with a burst) it did not come back, and the rollback meant to help waited with it.
+    gh = FakeGitHub()
+    lanes = f"{task_queue}-lanes"  # the lane's worker stays up throughout
+    lane = LaneActivities(ts_env.client, lanes)
+    h = Harness(ts_env, gh, task_queue, unique)
+    async with Worker(
+        ts_env.client, task_queue=lanes, workflows=[LaneWorkflow], activities=[lane.hotfix_alive]
+    ):
+        try:
+            async with Worker(
+                ts_env.client,
+                task_queue=task_queue,
+                workflows=[HotfixWorkflow],
+                activities=[*FakeActivities(gh).all(), lane.enqueue, lane.watch_lane],
+            ):
+                hotfix = await h.start()
+                merged = await drive_to_deploy_approval(h, hotfix)
+                assert merged.merged_sha is not None
+            # The hotfix's worker is gone.
+            asked = MidDeployInput(repository=f"acme/gaia-{unique}", workflow_id=f"rollback-test/{unique}")
+            busy = await asyncio.wait_for(ActivityEnvironment().run(lane.mid_deploy, asked), timeout=20)
+            assert (busy.workflow_id, busy.step) == (hotfix.id, Step.DEPLOY_APPROVAL.value)
+        finally:
+            await h.terminate_leftovers()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 
-from cli.lookup import memo_status
+from hotfix.memo import memo_status
 from hotfix.models import ChangesReadySignal, HotfixStatus, RecheckSignal, Step
 from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
