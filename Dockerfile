@@ -29,7 +29,6 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    MALLOC_ARENA_MAX=2 \
     PATH=/opt/venv/bin:$PATH
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --system --uid 10001 --home-dir /app hotfix

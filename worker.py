@@ -41,7 +41,6 @@ from service import logs as hotfix_logging
 from service import metrics
 from service.backpressure import Backlog, GitHubBackpressure
 from service.health import Watchdog
-from service.memory import limit_malloc_arenas
 from service.observe import HumanActions
 from service.security import Security, SecurityProblem
 from service.temporal import TemporalUnavailable, connect_patiently, ensure_search_attributes
@@ -317,7 +316,6 @@ async def serve(settings: WorkerSettings, stop: asyncio.Event | None = None) -> 
 
 
 def main() -> None:
-    limit_malloc_arenas()  # first: before the SDK's and the GitHub threads start (service/memory.py)
     hotfix_logging.configure()
     try:
         settings = load_settings()
