@@ -11,10 +11,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from hotfix import search_attributes
-from hotfix.models import ChangesReadySignal, RecheckSignal, Step
+from hotfix.models import RecheckSignal, Step
 from hotfix.outcome import final_result
 from tests.workflows.conftest import Harness
-from tests.workflows.test_hotfix import drive_to_deploy_approval, finish_back_merge
+from tests.workflows.test_hotfix import drive_to_approval, ship
 from workflows import versions
 from workflows.hotfix import HotfixWorkflow
 
@@ -48,11 +48,7 @@ def upserted(history: list[Any], key: str) -> list[str]:
 async def test_a_new_hotfix_records_one_patch_marker_for_every_patch(harness: Harness) -> None:
     h = harness
     handle = await h.start()
-    status = await drive_to_deploy_approval(h, handle)
-    assert status.run_id is not None
-    h.gh.approve_run(status.run_id)
-    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
-    await finish_back_merge(h, handle)
+    await ship(h, handle)
     history = await events(handle)
 
     # Every patch of the hotfix took its new branch (the happy path went through the checks of the
@@ -72,10 +68,7 @@ async def test_the_polls_of_one_wait_share_one_timer(harness: Harness) -> None:
     # LEAN_HISTORY each of them also cancelled the wait's timer and started another.
     h = harness
     handle = await h.start()
-    status = await h.reach(handle, Step.CHANGES)
-    h.gh.commit(status.work_branch)
-    await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
-    status = await h.reach(handle, Step.APPROVAL)
+    status = await drive_to_approval(h, handle)
     assert status.pull_request is not None
     before = await events(handle)
     for _ in range(3):

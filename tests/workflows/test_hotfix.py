@@ -23,15 +23,31 @@ from tests.workflows.conftest import Harness
 from workflows.hotfix import HotfixWorkflow
 
 
-async def drive_to_deploy_approval(h: Harness, handle: WorkflowHandle) -> HotfixStatus:
+async def drive_to_approval(h: Harness, handle: WorkflowHandle) -> HotfixStatus:
+    """A change pushed and announced: the hotfix waits for the PR's approval (its PR is open)."""
     status = await h.reach(handle, Step.CHANGES)
     h.gh.commit(status.work_branch)
     await handle.signal(HotfixWorkflow.changes_ready, ChangesReadySignal(by="dev-1"))
     status = await h.reach(handle, Step.APPROVAL)
     assert status.pull_request is not None
+    return status
+
+
+async def drive_to_deploy_approval(h: Harness, handle: WorkflowHandle) -> HotfixStatus:
+    status = await drive_to_approval(h, handle)
+    assert status.pull_request is not None
     h.gh.review(status.pull_request.number, "prod-reviewer-1", "APPROVED")
     await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
     return await h.reach(handle, Step.DEPLOY_APPROVAL, lambda s: bool(s.awaiting_who))
+
+
+async def ship(h: Harness, handle: WorkflowHandle) -> HotfixResult:
+    """The whole happy path: approvals given as soon as asked, the back-merge merged by hand."""
+    status = await drive_to_deploy_approval(h, handle)
+    assert status.run_id is not None
+    h.gh.approve_run(status.run_id)
+    await handle.signal(HotfixWorkflow.recheck, RecheckSignal())
+    return await finish_back_merge(h, handle)
 
 
 async def finish_back_merge(h: Harness, handle: WorkflowHandle) -> HotfixResult:
