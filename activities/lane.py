@@ -107,8 +107,7 @@ class LaneActivities:
             if workflow_id == input.workflow_id:
                 continue
             try:
-                # From the memo (a describe, which Temporal answers without a worker): the query waited
-                # behind every other hotfix's workflow tasks in a burst.
+                # The query, or the memo when no worker answers it soon (with none, it never came back).
                 status = await current_status(self._client.get_workflow_handle(workflow_id))
             except RPCError as err:
                 if err.status == RPCStatusCode.NOT_FOUND:

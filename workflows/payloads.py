@@ -105,7 +105,10 @@ class Payloads(Patched):
         if from_a_person:
             by = getattr(payload, "by", None) or render.NOT_GIVEN
             line = f"{workflow.now():%H:%M:%S} {signal}, by {by}"
-            if by.startswith(render.WEBHOOK_SENDER + " "):
+            # Only a plain recheck, which does nothing but look again, is a nudge; any other signal
+            # that names a webhook as its sender is listed like a person's (it decides something).
+            nudge = signal == "recheck" and getattr(payload, "cherry_picks", None) is None
+            if nudge and by.startswith(render.WEBHOOK_SENDER + " "):
                 self._status.webhook_nudges += 1
                 self._status.last_webhook_nudge = line
                 self._publish()

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # The key of the heartbeat detail that carries a look's ETags.
 DETAIL = "etags"
@@ -186,3 +186,17 @@ def structured(text: str) -> Any:
         if text.startswith(("{", "[")):
             raise
         return {"data": text}
+
+
+def may_have_grown(url: str, params: dict[str, Any] | None, text: str, link: str) -> bool:
+    """A page answered 304 that was full and has no next page: its ETag vouches for its items, not that
+    no page follows (a list that grew by one item gains a page, and this one's body is the same)."""
+    if 'rel="next"' in link:
+        return False
+    per_page = (params or {}).get("per_page") or parse_qs(urlsplit(url).query).get("per_page", [None])[0]
+    if not per_page:
+        return False
+    data = structured(text)
+    if isinstance(data, dict):
+        data = next((value for value in data.values() if isinstance(value, list)), [])
+    return isinstance(data, list) and len(data) >= int(per_page)

@@ -117,10 +117,11 @@ class RepoApi:
         asked = {"If-None-Match": kept.etag} if kept is not None else None
         status, headers, text = requester.requestJson("GET", url, params, asked)
         if status == 304 and kept is not None:
-            headers = {**headers, "etag": kept.etag}
-            if kept.link:
-                headers["link"] = kept.link
+            link = str(headers.get("link") or kept.link)  # the 304's own Link, when it has one
+            headers = {**headers, "etag": kept.etag, **({"link": link} if link else {})}
             text = kept.text
+            if conditional.may_have_grown(url, params, text, link):
+                status, headers, text = requester.requestJson("GET", url, params, None)
         data = conditional.structured(text)
         if status >= 400:
             raise requester.createException(status, headers, data)

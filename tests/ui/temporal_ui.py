@@ -179,7 +179,21 @@ class TemporalUI:
         await run.click()
         result = page.locator(".cm-content").filter(has_text=re.compile(r"^\s*\{")).last
         await result.wait_for()
-        return json.loads(await result.inner_text())
+        # The result is a CodeMirror view, which draws only the lines near the window: a status of
+        # sixty-odd lines lost its last one in a 1000 px window. Tall enough for all of it, then back.
+        size = page.viewport_size
+        await page.set_viewport_size({"width": size["width"] if size else 1400, "height": 4000})
+        try:
+            await result.scroll_into_view_if_needed()
+            for _ in range(50):  # CodeMirror draws the newly visible lines on its next frames
+                try:
+                    return json.loads(await result.inner_text())
+                except json.JSONDecodeError:
+                    await page.wait_for_timeout(100)
+            return json.loads(await result.inner_text())
+        finally:
+            if size:
+                await page.set_viewport_size(size)
 
     async def request_cancellation(self) -> None:
         page = self.page

@@ -62,9 +62,9 @@ async def test_a_hotfix_joining_behind_a_terminated_head_goes_at_once(harness: H
 async def test_a_rollback_learns_of_a_hotfix_mid_deploy_with_no_worker_to_ask(
     ts_env: WorkflowEnvironment, task_queue: str, unique: str
 ) -> None:
-    # `mid_deploy` (a rollback's first check) reads each hotfix's status from its memo, which Temporal
-    # answers itself. A `status` query waits for a worker of the hotfix: with its workers down (or
-    # busy with a burst) it did not come back, and the rollback meant to help waited with it.
+    # `mid_deploy` (a rollback's first check) asks each queued hotfix's `status` query, which waits for
+    # a worker of the hotfix: with its workers down it did not come back, and the rollback meant to
+    # help waited with it. Now the memo (answered by Temporal itself) answers when no worker does.
     gh = FakeGitHub()
     lanes = f"{task_queue}-lanes"  # the lane's worker stays up throughout
     lane = LaneActivities(ts_env.client, lanes)

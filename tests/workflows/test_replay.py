@@ -191,3 +191,10 @@ async def test_a_reordered_workflow_fails_replay(path: Path, runner: str) -> Non
     )
     result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
     assert isinstance(result.replay_failure, NondeterminismError), result.replay_failure
+
+
+def test_lean_history_folds_the_fourteen_patches_before_it_and_no_later_one() -> None:
+    # A hotfix started on LEAN_HISTORY took the old branch of any patch added after it: such a patch
+    # joining FOLDED would make its replays take the new one.
+    assert versions.FOLDED == set(versions.ALL[: versions.ALL.index(versions.LEAN_HISTORY)])
+    assert len(versions.FOLDED) == 14 and versions.LEAN_HISTORY not in versions.FOLDED

@@ -123,10 +123,11 @@ async def test_webhook_nudges_are_counted_and_never_push_people_out_of_the_statu
     assert [line.split(" ", 1)[1] for line in status.signals] == ["recheck, by dev-1"]
     assert status.last_webhook_nudge is not None
     assert status.last_webhook_nudge.endswith("recheck, by webhook check_run delivery-11")
-    await handle.signal(HotfixWorkflow.abort, {"reason": "test over", "by": "dev-1"})
+    # Anything but a plain recheck decides something: listed, whoever it names as its sender.
+    await handle.signal(HotfixWorkflow.abort, {"reason": "test over", "by": "webhook alice"})
     result = await final_result(handle)
     assert [line.split(" ", 1)[1] for line in result.status.signals] == [
         "recheck, by dev-1",
-        "abort, by dev-1",
+        "abort, by webhook alice",
     ]
     assert result.status.webhook_nudges == 12

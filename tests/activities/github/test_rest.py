@@ -4,8 +4,15 @@ is read, never served from what the worker kept."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
+from activities.github import conditional
+from activities.github.rest import RepoApi
 from hotfix.models import BranchRulesInput
 from tests.activities.conftest import PROD, Activities
 from tests.activities.helpers import REPO, client_for, run
@@ -53,3 +60,52 @@ def test_another_worker_keeps_nothing_of_this_one(sandbox: Any) -> None:
     run(Activities(client_for(sandbox)).branch_rules, arg)
     answers = _gets(sandbox, since)
     assert answers and all(status in (200, 404) for _, status in answers), answers
+
+
+class _Comments:
+    """A list endpoint as GitHub pages it: 100 a page, a Link to the next, an ETag of the body; its 304
+    carries no Link when `link_on_304` is False (the stricter reading of what GitHub sends)."""
+
+    def __init__(self, count: int, link_on_304: bool) -> None:
+        self.items = list(range(count))
+        self.link_on_304 = link_on_304
+
+    def requestJson(  # PyGithub's Requester method
+        self, verb: str, url: str, params: Any, headers: Any
+    ) -> tuple[int, dict[str, Any], str]:
+        number = int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
+        body = json.dumps(self.items[(number - 1) * 100 : number * 100])
+        tag = f'W/"{hashlib.sha256(body.encode()).hexdigest()}"'
+        last = (len(self.items) + 99) // 100
+        link = (
+            f'<https://api.github.com/repos/o/r/issues/1/comments?per_page=100&page={number + 1}>; rel="next"'
+        )
+        answer = {"etag": tag, **({"link": link} if number < last else {})}
+        if headers and headers.get("If-None-Match") == tag:
+            return 304, (answer if self.link_on_304 else {"etag": tag}), ""
+        return 200, answer, body
+
+
+class _Client:
+    app_id = None
+
+    def __init__(self, requester: _Comments) -> None:
+        self.requester = requester
+        self.bodies = conditional.Bodies()
+
+    def requester_for(self, repository: str) -> _Comments:
+        return self.requester
+
+    def refused(self, repository: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("link_on_304", [False, True])
+def test_a_list_whose_last_full_page_answers_304_is_still_read_to_its_new_end(link_on_304: bool) -> None:
+    # Two full pages, then a 201st comment: pages 1 and 2 are unchanged (304), page 3 is new. The Link
+    # kept with page 2 had no next page: trusted, it hid the new comment.
+    comments = _Comments(200, link_on_304)
+    api = RepoApi(_Client(comments), "o/r")  # type: ignore[arg-type]
+    assert len(list(api.pages("/issues/1/comments", what="read comments"))) == 200
+    comments.items.append(200)
+    assert len(list(api.pages("/issues/1/comments", what="read comments"))) == 201
