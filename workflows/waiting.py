@@ -404,12 +404,18 @@ class Waiting(Reminders):
         self._await_who(
             "a human to fix the problem, then the recheck signal", [self._request.requested_by], "blocked"
         )
-        await self._signal_after(
-            "nudge",
-            self._received["nudge"],
-            deadline=self._deadline(self._settings.blocked_timeout),
-            what="fix of what blocked the hotfix",
-        )
+        try:
+            await self._signal_after(
+                "nudge",
+                self._received["nudge"],
+                deadline=self._deadline(self._settings.blocked_timeout),
+                what="fix of what blocked the hotfix",
+            )
+        except (Stop, asyncio.CancelledError, CancelledError):
+            # Aborted, expired or cancelled while blocked: it ends, and is blocked no more.
+            if listed and self._patched(versions.LEAN_HISTORY):
+                self._list_as(search_attributes.BLOCKED, "false")
+            raise
         if listed:
             self._list_as(search_attributes.BLOCKED, "false")
         self._status.awaiting, self._status.awaiting_who = previous[0], previous[1]

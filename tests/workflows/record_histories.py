@@ -164,6 +164,17 @@ async def blocked(h: Harness) -> WorkflowHandle:
     return handle
 
 
+async def aborted_while_blocked(h: Harness) -> WorkflowHandle:
+    """GitHub refuses the branch and the hotfix is aborted while blocked (HotfixBlocked cleared)."""
+    h.gh.refuse.add("create_branch")
+    handle = await h.start("aborted while blocked")
+    await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix", by="dev-1"))
+    await final_result(handle)
+    h.gh.refuse.discard("create_branch")
+    return handle
+
+
 # happy_path and abort were recorded before the patches and replay their old branches; keep them.
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     "happy_path": happy_path,
@@ -198,6 +209,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[WorkflowHandle]]] = {
     # the search attributes the starter set not upserted again.
     "lean": partial(happy_path, description="lean history"),
     "lean_blocked": blocked,
+    "lean_aborted_while_blocked": aborted_while_blocked,
 }
 
 

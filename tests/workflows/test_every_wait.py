@@ -134,6 +134,18 @@ async def test_a_blocked_hotfix_is_listed_as_blocked_until_a_recheck_gets_it_goi
     assert (await final_result(handle)).status.step == Step.ABORTED
 
 
+async def test_a_hotfix_aborted_while_blocked_is_no_longer_listed_as_blocked(harness: Harness) -> None:
+    # It stayed HotfixBlocked = "true" for good: the UI's list and the gauge counted a closed hotfix.
+    h = harness
+    h.gh.refuse.add("create_branch")
+    handle = await h.start()
+    await h.reach(handle, Step.BRANCHES, lambda s: (s.message or "").startswith("blocked:"))
+    await handle.signal(HotfixWorkflow.abort, AbortSignal(reason="wrong fix"))
+    assert (await final_result(handle)).status.step == Step.ABORTED
+    described = await handle.describe()
+    assert described.typed_search_attributes.get(search_attributes.BLOCKED) == "false"
+
+
 @pytest.mark.parametrize("ending", ["aborted", "expired"])
 async def test_an_aborted_or_expired_hotfix_ends_failed_not_as_a_success(
     harness: Harness, ending: str

@@ -118,6 +118,7 @@ PATCHES: dict[str, set[str]] = {
     # Recorded after `lean-history`: its one marker stands for all the patches before it.
     "lean": {versions.LEAN_HISTORY},
     "lean_blocked": {versions.LEAN_HISTORY},
+    "lean_aborted_while_blocked": {versions.LEAN_HISTORY},
 }
 
 
