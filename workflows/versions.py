@@ -83,7 +83,8 @@ BLOCKED_LISTED = "blocked-listed"
 # 16 (round 4, issue #11): a hotfix started on this code takes the new branch of every patch above with
 # this one marker instead of a marker and a TemporalChangeVersion upsert each (2 events per patch);
 # its waits share one timer while their polls come and go (none cancelled and started per poll); the
-# repository and step search attributes are set by the starter and upserted only when they change.
+# repository and step search attributes are set by the starter and upserted only when they change; a
+# hotfix aborted, expired or cancelled while blocked sets HotfixBlocked back to "false".
 LEAN_HISTORY = "lean-history"
 
 ALL = (
