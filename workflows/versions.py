@@ -87,7 +87,10 @@ BLOCKED_LISTED = "blocked-listed"
 # hotfix aborted, expired or cancelled while blocked sets HotfixBlocked back to "false".
 LEAN_HISTORY = "lean-history"
 
-ALL = (
+# The patches LEAN_HISTORY stands for: the fourteen before it, named here once and for all. A patch
+# added later goes into ALL after LEAN_HISTORY, never into this tuple: hotfixes started on
+# LEAN_HISTORY took that patch's old branch while it did not exist, and would replay its new one.
+BEFORE_LEAN = (
     ABORT_INTERRUPTS_ACTIONS,
     FAILED_RUN_MAY_HAVE_DEPLOYED,
     REVIEWED_COMMIT_ONLY,
@@ -102,29 +105,9 @@ ALL = (
     BACK_MERGE_CONFLICTS,
     EARLY_END_FAILS,
     BLOCKED_LISTED,
-    LEAN_HISTORY,
 )
-# The patches LEAN_HISTORY stands for: the fourteen before it, named here, never computed from ALL (a
-# patch added later must not join this set, or hotfixes started on LEAN_HISTORY, which took that
-# patch's old branch while it did not exist, would replay its new one).
-FOLDED = frozenset(
-    {
-        ABORT_INTERRUPTS_ACTIONS,
-        FAILED_RUN_MAY_HAVE_DEPLOYED,
-        REVIEWED_COMMIT_ONLY,
-        REQUIRED_CHECKS_FROM_RULES,
-        EVERY_WAIT_NAMED,
-        QUEUED_REJOINS_VANISHED_LANE,
-        HEARTBEATS_NOTICE_A_DEAD_WORKER,
-        CHECKS_OF_THE_PR_BEFORE_MERGE,
-        STATUS_IN_MEMO,
-        CHANGE_RECORD,
-        NOTIFY_AT_WAITS,
-        BACK_MERGE_CONFLICTS,
-        EARLY_END_FAILS,
-        BLOCKED_LISTED,
-    }
-)
+FOLDED = frozenset(BEFORE_LEAN)
+ALL = (*BEFORE_LEAN, LEAN_HISTORY)
 # Patches of LaneWorkflow: its histories are the lanes', not the hotfixes'.
 LANE = (LANE_PROBES_ON_JOIN,)
 
