@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from hotfix import naming  # noqa: E402
+from hotfix import naming, search_attributes  # noqa: E402
 from hotfix.models import HotfixRequest, HotfixResult, HotfixStatus, ProcessSettings  # noqa: E402
 from local import stack as devstack  # noqa: E402
 from local.environments import dev_server as dev_server  # noqa: E402 (re-exported for the bench scripts)
@@ -71,6 +71,8 @@ async def start_hotfix(
         task_queue=task_queue,
         # As starter.py does: the status is readable (cli/lookup.py) before the first workflow task.
         memo={naming.STATUS_MEMO: naming.initial_status(request, workflow_id)},
+        # As starter.py does: listed by repository and step from the start (no upsert for them).
+        search_attributes=search_attributes.at_start(request.repository, request.incident),
     )
 
 
